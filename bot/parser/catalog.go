@@ -1,0 +1,131 @@
+package parser
+
+import (
+	"channelbot/models"
+)
+
+// Catalog is the in-memory index of products, customers, users and the bot's
+// vocabulary that Parse resolves names against. It is immutable once built and safe
+// for concurrent use; rebuild it when master data changes.
+type Catalog struct {
+	Version   string
+	products  []models.Product
+	customers []models.Customer
+	users     map[string]*models.User
+	byCode    map[string]int32 // customer code → index
+	prodCode  map[string]int32 // product code → index
+	words     *trie
+	values    []entry
+}
+
+// entry is what a word in the vocabulary means. A word may name several customers
+// (two shops both called 张老板), and in rare cases a customer and a product at once.
+type entry struct {
+	intent    Intent
+	date      dateWord
+	filler    bool
+	products  []int32
+	customers []int32
+}
+
+// NewCatalog indexes master data. Names and aliases are normalized as messages are.
+func NewCatalog(c *models.Catalog) *Catalog {
+	cat := &Catalog{
+		Version:   c.Version,
+		products:  c.Products,
+		customers: c.Customers,
+		users:     make(map[string]*models.User, len(c.Users)),
+		byCode:    make(map[string]int32, len(c.Customers)),
+		prodCode:  make(map[string]int32, len(c.Products)),
+	}
+	for i := range c.Users {
+		cat.users[c.Users[i].ID] = &c.Users[i]
+	}
+	idx := map[string]int32{}
+	get := func(word string) *entry {
+		k := string(normalizeKey(word))
+		if k == "" {
+			return nil
+		}
+		i, ok := idx[k]
+		if !ok {
+			i = int32(len(cat.values))
+			idx[k] = i
+			cat.values = append(cat.values, entry{})
+		}
+		return &cat.values[i]
+	}
+	for w, in := range keywords {
+		get(w).intent = in
+	}
+	for w, d := range dateWords {
+		get(w).date = d
+	}
+	for _, w := range fillers {
+		get(w).filler = true
+	}
+	for i, p := range c.Products {
+		cat.prodCode[p.Code] = int32(i)
+		for _, w := range append([]string{p.Name}, models.SplitAliases(p.Aliases)...) {
+			if e := get(w); e != nil && !contains(e.products, int32(i)) {
+				e.products = append(e.products, int32(i))
+			}
+		}
+	}
+	for i, cu := range c.Customers {
+		cat.byCode[cu.Code] = int32(i)
+		for _, w := range append([]string{cu.Name}, models.SplitAliases(cu.Aliases)...) {
+			if e := get(w); e != nil && !contains(e.customers, int32(i)) {
+				e.customers = append(e.customers, int32(i))
+			}
+		}
+	}
+	keys := make([]trieKey, 0, len(idx))
+	for k, i := range idx {
+		keys = append(keys, trieKey{key: []rune(k), val: i})
+	}
+	cat.words = buildTrie(keys)
+	return cat
+}
+
+func contains(s []int32, v int32) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// User returns the user with id, or nil.
+func (c *Catalog) User(id string) *models.User { return c.users[id] }
+
+// Product returns the product with code, or nil.
+func (c *Catalog) Product(code string) *models.Product {
+	if i, ok := c.prodCode[code]; ok {
+		return &c.products[i]
+	}
+	return nil
+}
+
+// Customer returns the customer with code, or nil.
+func (c *Catalog) Customer(code string) *models.Customer {
+	if i, ok := c.byCode[code]; ok {
+		return &c.customers[i]
+	}
+	return nil
+}
+
+// Products returns every product, in import order.
+func (c *Catalog) Products() []models.Product { return c.products }
+
+// FirstUser returns the ID of the first user with role, or "".
+func (c *Catalog) FirstUser(role models.Role) string {
+	first := ""
+	for id, u := range c.users {
+		if u.Role == role && (first == "" || id < first) {
+			first = id
+		}
+	}
+	return first
+}

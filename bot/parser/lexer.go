@@ -1,0 +1,125 @@
+package parser
+
+import "time"
+
+type tokKind uint8
+
+const (
+	tkText    tokKind = iota // a run of words the vocabulary does not know
+	tkFiller                 // 那里, 店里: skipped
+	tkKeyword                // an intent keyword
+	tkName                   // a product or customer name
+	tkNumber                 // a number with its unit
+	tkDate                   // a day: 明天, 周三, 25号, 12月1日, 下月15号
+	tkAnswer                 // 确认, 是, 不: an answer when alone, else part of the words around it
+)
+
+// token is one lexed piece of a message: a span of the normalized runes.
+type token struct {
+	kind       tokKind
+	start, end int
+	spaceAfter bool
+	val        int32 // vocabulary entry, for keywords and names
+	num        number
+	date       Date
+	used       bool // consumed while assembling the result
+}
+
+// lex splits a normalized message into tokens: longest vocabulary match first, then
+// numbers, else text. Adjacent unknown runes and fillers merge into one text token;
+// a filler standing alone is dropped.
+func (c *Catalog) lex(rs []rune, now time.Time, toks []token) []token {
+	for i := 0; i < len(rs); {
+		if rs[i] == ' ' {
+			if n := len(toks); n > 0 {
+				toks[n-1].spaceAfter = true
+			}
+			i++
+			continue
+		}
+		if l, v := c.words.longest(rs[i:]); l > 0 {
+			e := &c.values[v]
+			t := token{start: i, end: i + l, val: v}
+			switch {
+			case len(e.products) > 0 || len(e.customers) > 0:
+				t.kind = tkName
+			case answerIntents[e.intent]:
+				t.kind = tkAnswer
+			case e.intent != "":
+				t.kind = tkKeyword
+			case e.date.kind != dateNone:
+				if d, n, ok := c.dateAt(rs, i, l, e.date, now); ok {
+					t.kind, t.date, t.end = tkDate, d, i+n
+				} else {
+					t.kind = tkText
+				}
+			default:
+				t.kind = tkFiller
+			}
+			toks = appendToken(toks, t)
+			i = t.end
+			continue
+		}
+		if isDigit(rs[i]) || cnDigit[rs[i]] != 0 || rs[i] == '十' || rs[i] == '两' {
+			if n, ok := readNumber(rs[i:]); ok {
+				t := token{kind: tkNumber, start: i, end: i + n.length, num: n}
+				switch n.kind {
+				case numDay:
+					t.date, ok = dayOfMonth(now, int(n.val.mant), false)
+					t.kind = tkDate
+				case numMonthDay:
+					t.date, ok = monthDay(now, n.month, int(n.val.mant))
+					t.kind = tkDate
+				}
+				if ok {
+					toks = appendToken(toks, t)
+					i = t.end
+					i += prefixLen(rs[i:], dateSuffixes)
+					continue
+				}
+			}
+		}
+		toks = appendToken(toks, token{kind: tkText, start: i, end: i + 1})
+		i++
+	}
+	// Fillers that stand between names and numbers are dropped.
+	out := toks[:0]
+	for _, t := range toks {
+		if t.kind != tkFiller {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// dateSuffixes follow a day without changing it: 周五前, 25号之前.
+var dateSuffixes = []string{"之前", "以前", "前"}
+
+// appendToken merges text and fillers that touch the previous text token, so that
+// "不认识的店" stays one piece.
+func appendToken(toks []token, t token) []token {
+	if n := len(toks); n > 0 {
+		p := &toks[n-1]
+		mergeable := func(k tokKind) bool { return k == tkText || k == tkFiller || k == tkAnswer }
+		if mergeable(p.kind) && mergeable(t.kind) && !p.spaceAfter && p.end == t.start &&
+			(p.kind == tkText || t.kind == tkText) {
+			p.kind, p.end = tkText, t.end
+			return toks
+		}
+	}
+	return append(toks, t)
+}
+
+// dateAt reads a date word at rs[i:i+l], with the day that follows 下月.
+func (c *Catalog) dateAt(rs []rune, i, l int, w dateWord, now time.Time) (Date, int, bool) {
+	if w.kind == dateNextMonth {
+		rest := rs[i+l:]
+		if day, dl, ok := dayAt(rest); ok {
+			d, ok := dayOfMonth(now, day, true)
+			return d, l + dl + prefixLen(rs[i+l+dl:], dateSuffixes), ok
+		}
+		return Date{}, 0, false
+	}
+	d, ok := w.resolve(now)
+	return d, l + prefixLen(rs[i+l:], dateSuffixes), ok
+}

@@ -1,0 +1,270 @@
+package parser
+
+// decimal is an exact non-negative decimal: mant / 10^scale.
+type decimal struct {
+	mant  int64
+	scale int8
+}
+
+// numKind is what a number in a message measures, judged from the unit after it.
+type numKind uint8
+
+const (
+	numBare     numKind = iota // no unit: cases for quantities, yuan for prices
+	numCases                   // 箱, 件
+	numPieces                  // 瓶, 罐, 听, 个, …: the product's pack unit
+	numPrice                   // 元, 块
+	numDay                     // 25号: a day of the month
+	numMonthDay                // 12月1日
+	numOther                   // 20份, 3天: counted, but not goods or money
+)
+
+const maxMant = 1 << 40 // far above any real quantity or price, far below overflow
+
+var (
+	caseUnits  = []string{"箱", "件", "ctn"}
+	pieceUnits = []string{"瓶", "罐", "听", "个", "支", "包", "袋", "盒", "桶", "杯"}
+	otherUnits = []string{"份", "天", "次", "家", "人", "米", "个月", "周", "%"}
+	// perCase follows a price: 38元一箱, 38一箱, 38元/箱, 38每箱.
+	perCase = []string{"一箱", "每箱", "/箱", "一件", "每件"}
+)
+
+// hasPrefix reports whether s starts with p, rune by rune.
+func hasPrefix(s []rune, p string) bool {
+	i := 0
+	for _, r := range p {
+		if i >= len(s) || s[i] != r {
+			return false
+		}
+		i++
+	}
+	return true
+}
+
+// prefixLen returns the rune length of the first of ps that s starts with, or 0.
+func prefixLen(s []rune, ps []string) int {
+	for _, p := range ps {
+		if hasPrefix(s, p) {
+			return len([]rune(p))
+		}
+	}
+	return 0
+}
+
+// digits reads an ASCII decimal ("37.5") at the start of s.
+func digits(s []rune) (decimal, int) {
+	var d decimal
+	i, dot := 0, false
+	for i < len(s) {
+		r := s[i]
+		switch {
+		case isDigit(r):
+			if d.mant < maxMant {
+				d.mant = d.mant*10 + int64(r-'0')
+				if dot {
+					d.scale++
+				}
+			}
+		case r == '.' && !dot && i+1 < len(s) && isDigit(s[i+1]) && i > 0:
+			dot = true
+		default:
+			return d, i
+		}
+		i++
+	}
+	return d, i
+}
+
+var cnDigit = map[rune]int64{'零': 0, '〇': 0, '一': 1, '二': 2, '两': 2, '三': 3, '四': 4, '五': 5, '六': 6, '七': 7, '八': 8, '九': 9}
+
+var cnUnit = map[rune]int64{'十': 10, '百': 100, '千': 1000, '万': 10000}
+
+// chinese reads a Chinese numeral ("一百零五", "两百", "十五", "二十五") at the start of s.
+func chinese(s []rune) (int64, int) {
+	var total, section, digit int64
+	seen := false
+	i := 0
+	for ; i < len(s); i++ {
+		r := s[i]
+		if d, ok := cnDigit[r]; ok {
+			digit, seen = d, true
+			continue
+		}
+		u, ok := cnUnit[r]
+		if !ok {
+			break
+		}
+		if digit == 0 && u == 10 {
+			digit = 1 // 十五 = 15
+		}
+		seen = true
+		if u == 10000 {
+			total = (total + section + digit) * u
+			section = 0
+		} else {
+			section += digit * u
+		}
+		digit = 0
+	}
+	if !seen {
+		return 0, 0
+	}
+	return total + section + digit, i
+}
+
+// number is a number in a message with what follows it.
+type number struct {
+	val    decimal
+	loose  int64 // 3箱6瓶: the 6
+	kind   numKind
+	month  int // numMonthDay
+	length int // runes consumed, unit included
+}
+
+// readNumber reads a number and its unit at the start of s. ok is false when s does
+// not start with one. Chinese numerals count only when a unit follows or the numeral
+// stands alone, so that 东一路 stays a name.
+func readNumber(s []rune) (n number, ok bool) {
+	var i int
+	if isDigit(s[0]) {
+		n.val, i = digits(s)
+	} else {
+		v, l := chinese(s)
+		if l == 0 {
+			return n, false
+		}
+		n.val, i = decimal{mant: v}, l
+		rest := s[i:]
+		if len(rest) > 0 && rest[0] != ' ' && unitAt(rest) == 0 {
+			return n, false
+		}
+	}
+	rest := s[i:]
+	switch {
+	case hasPrefix(rest, "月") && len(rest) > 1:
+		if day, l, ok := dayAt(rest[1:]); ok {
+			n.kind, n.month, n.val, n.length = numMonthDay, int(n.val.mant), decimal{mant: int64(day)}, i+1+l
+			return n, true
+		}
+	case hasPrefix(rest, "号") || hasPrefix(rest, "日"):
+		n.kind, n.length = numDay, i+1
+		return n, true
+	case hasPrefix(rest, "元") || hasPrefix(rest, "块"):
+		n.kind = numPrice
+		i++
+		if hasPrefix(s[i-1:], "块") && i < len(s) && isDigit(s[i]) && n.val.scale == 0 {
+			// 38块5 is 38.5 yuan.
+			d, l := digits(s[i:])
+			if d.scale == 0 && d.mant < 10 {
+				n.val = decimal{mant: n.val.mant*10 + d.mant, scale: 1}
+				i += l
+			}
+		}
+		i += prefixLen(s[i:], perCase)
+		n.length = i
+		return n, true
+	}
+	if l := prefixLen(rest, caseUnits); l > 0 {
+		n.kind = numCases
+		i += l
+		// 3箱6瓶: loose pieces after the cases.
+		if i < len(s) && isDigit(s[i]) {
+			d, dl := digits(s[i:])
+			if d.scale == 0 {
+				if ul := prefixLen(s[i+dl:], pieceUnits); ul > 0 {
+					n.loose = d.mant
+					i += dl + ul
+				}
+			}
+		}
+		n.length = i
+		return n, true
+	}
+	if l := prefixLen(rest, pieceUnits); l > 0 {
+		n.kind, n.length = numPieces, i+l
+		return n, true
+	}
+	if l := prefixLen(rest, otherUnits); l > 0 {
+		n.kind, n.length = numOther, i+l
+		return n, true
+	}
+	if l := prefixLen(rest, perCase); l > 0 {
+		// 38一箱: a price per case.
+		n.kind, n.length = numPrice, i+l
+		return n, true
+	}
+	n.kind, n.length = numBare, i
+	return n, true
+}
+
+// unitAt returns the length of a unit word at the start of s, or 0.
+func unitAt(s []rune) int {
+	for _, set := range [][]string{caseUnits, pieceUnits, otherUnits, {"元", "块", "号", "日", "月"}} {
+		if l := prefixLen(s, set); l > 0 {
+			return l
+		}
+	}
+	return 0
+}
+
+// dayAt reads "1日", "15号" or "三日" at the start of s.
+func dayAt(s []rune) (int, int, bool) {
+	if len(s) == 0 {
+		return 0, 0, false
+	}
+	var v int64
+	var l int
+	if isDigit(s[0]) {
+		d, dl := digits(s)
+		if d.scale != 0 {
+			return 0, 0, false
+		}
+		v, l = d.mant, dl
+	} else {
+		v, l = chinese(s)
+	}
+	if l == 0 || v < 1 || v > 31 {
+		return 0, 0, false
+	}
+	if l < len(s) && (s[l] == '日' || s[l] == '号') {
+		l++
+	}
+	return int(v), l, true
+}
+
+// pieces converts a quantity into pieces of a pack of packSize. ok is false when the
+// quantity is not a whole number of pieces (0.3箱 of a 12-bottle case).
+func (n number) pieces(packSize int) (int64, bool) {
+	pack := int64(max(packSize, 1))
+	switch n.kind {
+	case numPieces:
+		if n.val.scale != 0 {
+			return 0, false
+		}
+		return n.val.mant, true
+	case numCases, numBare:
+		v := n.val.mant * pack
+		div := int64(1)
+		for range n.val.scale {
+			div *= 10
+		}
+		if v%div != 0 {
+			return 0, false
+		}
+		return v/div + n.loose, true
+	}
+	return 0, false
+}
+
+// fen converts a price in yuan to fen; ok is false for more than two decimals.
+func (d decimal) fen() (int64, bool) {
+	switch d.scale {
+	case 0:
+		return d.mant * 100, true
+	case 1:
+		return d.mant * 10, true
+	case 2:
+		return d.mant, true
+	}
+	return 0, false
+}

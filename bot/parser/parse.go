@@ -1,0 +1,430 @@
+// Package parser understands what reps type: it turns a message into an intent, a
+// customer, items with quantities, a price, a date and a note, resolving names
+// against an in-memory Catalog. It never touches the database.
+package parser
+
+import (
+	"strings"
+	"time"
+
+	"channelbot/models"
+)
+
+// Item is one product in a message, with its quantity in pieces when one was given.
+type Item struct {
+	Product *models.Product
+	Pieces  int64
+	HasQty  bool
+}
+
+// Problem codes: what a message lacks or what could not be understood.
+const (
+	ProblemCustomerMissing  = "customer_missing"    // no customer named
+	ProblemCustomerUnknown  = "customer_unknown"    // Text names no customer
+	ProblemItemsMissing     = "items_missing"       // a count or delivery with no products
+	ProblemProductUnknown   = "product_unknown"     // Text looks like a product but is none
+	ProblemQtyMissing       = "qty_missing"         // a product without a quantity
+	ProblemQtyFraction      = "qty_fraction"        // not a whole number of pieces
+	ProblemPriceMissing     = "price_missing"       // a price report without a price
+	ProblemDateMissing      = "date_missing"        // a plan without a day
+	ProblemStrayNumber      = "qty_without_product" // a number no product claims
+	ProblemDuplicateProduct = "duplicate_product"   // one product twice in a count
+)
+
+// Problem is one thing Parse could not make sense of.
+type Problem struct {
+	Code    string
+	Text    string          // the words concerned, as typed
+	Product *models.Product // for quantity problems
+}
+
+// Result is what a message says.
+type Result struct {
+	Intent Intent
+	// Topic is the intent asked about, for help ("盘点怎么报").
+	Topic Intent
+	// Choice is the number answered to a numbered question.
+	Choice int
+	// Customer is the customer meant; nil when none was named or the name is ambiguous.
+	Customer *models.Customer
+	// Candidates lists the customers an ambiguous name could mean, in the sender's scope.
+	Candidates []*models.Customer
+	// CustomerText is the name as typed.
+	CustomerText string
+	Items        []Item
+	Price        *models.Money
+	Date         *Date
+	Note         string
+	Problems     []Problem
+}
+
+// Complete reports whether the result can be stored as it is.
+func (r *Result) Complete() bool { return len(r.Problems) == 0 }
+
+// itemIntents carry products with quantities.
+var itemIntents = map[Intent]bool{IntentStockCount: true, IntentPurchase: true, IntentOrder: true, IntentNearExpiry: true, IntentDamage: true}
+
+// priceIntents read a bare number as a price.
+var priceIntents = map[Intent]bool{IntentPriceReport: true, IntentCrossRegion: true, IntentCompetitor: true}
+
+// Parse reads text sent by sender (nil when unknown) at now, in now's location.
+func (c *Catalog) Parse(text string, sender *models.User, now time.Time) *Result {
+	var buf [24]token
+	rs := normalize([]rune(strings.TrimSpace(text)))
+	toks := c.lex(rs, now, buf[:0])
+	r := &Result{Intent: IntentUnknown}
+	if len(toks) == 0 {
+		return r
+	}
+	if c.answer(toks, rs, r) {
+		return r
+	}
+	kw := c.intentOf(toks, r)
+	if r.Intent == IntentUnknown || r.Intent == IntentHelp || r.Intent == IntentUndo {
+		return r
+	}
+	if kw >= 0 {
+		toks[kw].used = true
+	}
+	if r.Intent == IntentStockCount {
+		toks = c.dropInline(toks)
+	}
+	c.customer(toks, rs, sender, r)
+	if itemIntents[r.Intent] {
+		c.items(toks, rs, r)
+	} else {
+		c.mentions(toks, r)
+	}
+	c.priceAndDate(toks, r)
+	r.Note = note(toks, rs)
+	c.check(r)
+	return r
+}
+
+// answer recognizes a whole-message reply to a question: 确认, 取消, or a number.
+func (c *Catalog) answer(toks []token, rs []rune, r *Result) bool {
+	if len(toks) != 1 {
+		return false
+	}
+	t := toks[0]
+	switch t.kind {
+	case tkAnswer:
+		r.Intent = c.values[t.val].intent
+		return true
+	case tkNumber:
+		if t.num.kind == numBare && t.num.val.scale == 0 && t.num.val.mant >= 1 && t.num.val.mant <= 99 {
+			r.Intent, r.Choice = IntentChoice, int(t.num.val.mant)
+			return true
+		}
+	}
+	return false
+}
+
+// intentOf finds the message's keyword: the first one that starts the message,
+// follows only a customer name, or ends it; 还剩/还有 count anywhere. It returns the
+// keyword's token index, or -1.
+func (c *Catalog) intentOf(toks []token, r *Result) int {
+	found, help := -1, false
+	for i, t := range toks {
+		if t.kind != tkKeyword {
+			continue
+		}
+		in := c.values[t.val].intent
+		if in == IntentHelp {
+			help = true
+			continue
+		}
+		if found >= 0 || answerIntents[in] {
+			continue
+		}
+		if in == intentStockInline || i == 0 || i == len(toks)-1 || (i == 1 && toks[0].kind == tkName) {
+			found = i
+		}
+	}
+	if help {
+		r.Intent = IntentHelp
+		if found >= 0 {
+			r.Topic = c.values[toks[found].val].intent
+			if r.Topic == intentStockInline || r.Topic == intentStock {
+				r.Topic = IntentStockCount
+			}
+		}
+		return found
+	}
+	if found < 0 {
+		return -1
+	}
+	r.Intent = c.values[toks[found].val].intent
+	switch r.Intent {
+	case intentStockInline:
+		r.Intent = IntentStockCount
+	case intentStock:
+		r.Intent = IntentQuery
+		for _, t := range toks {
+			if t.kind == tkNumber && (t.num.kind == numBare || t.num.kind == numCases || t.num.kind == numPieces) {
+				r.Intent = IntentStockCount
+				break
+			}
+		}
+	}
+	return found
+}
+
+// dropInline removes 还剩/还有 between products and their quantities.
+func (c *Catalog) dropInline(toks []token) []token {
+	out := toks[:0]
+	for _, t := range toks {
+		if t.kind != tkKeyword || c.values[t.val].intent != intentStockInline {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// customer picks the customer: the first name that names one, resolved in the
+// sender's scope. Without one, the first unknown words before any product stand
+// for the customer's name.
+func (c *Catalog) customer(toks []token, rs []rune, sender *models.User, r *Result) {
+	for i := range toks {
+		t := &toks[i]
+		if t.kind != tkName || len(c.values[t.val].customers) == 0 {
+			continue
+		}
+		t.used = true
+		r.CustomerText = string(rs[t.start:t.end])
+		c.resolveCustomer(c.values[t.val].customers, sender, r)
+		return
+	}
+	for i := range toks {
+		t := &toks[i]
+		if t.kind == tkName || t.kind == tkNumber {
+			return
+		}
+		if t.kind == tkText && r.Intent != IntentCrossRegion && r.Intent != IntentCompetitor {
+			t.used = true
+			r.CustomerText = string(rs[t.start:t.end])
+			return
+		}
+	}
+}
+
+// resolveCustomer narrows candidates to the sender's own customers, then the team's,
+// then everyone's; one left is the answer, several are a question.
+func (c *Catalog) resolveCustomer(cands []int32, sender *models.User, r *Result) {
+	if len(cands) == 1 {
+		r.Customer = &c.customers[cands[0]]
+		return
+	}
+	levels := []func(*models.Customer) bool{}
+	if sender != nil && sender.Role != models.RoleAdmin {
+		levels = append(levels, func(cu *models.Customer) bool { return cu.OwnerID == sender.ID })
+		team := sender.ManagerID
+		if sender.Role == models.RoleManager {
+			team = sender.ID
+		}
+		if team != "" {
+			levels = append(levels, func(cu *models.Customer) bool {
+				o := c.users[cu.OwnerID]
+				return o != nil && (o.ManagerID == team || o.ID == team)
+			})
+		}
+	}
+	levels = append(levels, func(*models.Customer) bool { return true })
+	for _, in := range levels {
+		var hit []*models.Customer
+		for _, i := range cands {
+			if cu := &c.customers[i]; in(cu) {
+				hit = append(hit, cu)
+			}
+		}
+		switch {
+		case len(hit) == 1:
+			r.Customer = hit[0]
+			return
+		case len(hit) > 1:
+			r.Candidates = hit
+			return
+		}
+	}
+}
+
+// productOf returns the product a name token means, or nil.
+func (c *Catalog) productOf(t *token) *models.Product {
+	if t.kind != tkName || t.used {
+		return nil
+	}
+	if ps := c.values[t.val].products; len(ps) > 0 {
+		return &c.products[ps[0]]
+	}
+	return nil
+}
+
+func isQty(t *token) bool {
+	return t.kind == tkNumber && !t.used && (t.num.kind == numBare || t.num.kind == numCases || t.num.kind == numPieces)
+}
+
+// items pairs products with quantities. A message puts quantities either after each
+// product (苹果汁 120) or before it (120箱苹果汁); whichever comes first sets the order.
+func (c *Catalog) items(toks []token, rs []rune, r *Result) {
+	qtyFirst := false
+	for i := range toks {
+		if c.productOf(&toks[i]) != nil {
+			break
+		}
+		if isQty(&toks[i]) && toks[i].num.kind != numBare {
+			qtyFirst = true
+			break
+		}
+	}
+	for i := range toks {
+		t := &toks[i]
+		p := c.productOf(t)
+		if p == nil {
+			continue
+		}
+		t.used = true
+		if i+1 < len(toks) && toks[i+1].kind == tkText && toks[i+1].start == t.end {
+			// A product name with unknown characters glued on ("苹果之") is an unknown word.
+			toks[i+1].used = true
+			r.Problems = append(r.Problems, Problem{Code: ProblemProductUnknown, Text: string(rs[t.start:toks[i+1].end])})
+			if i+2 < len(toks) && isQty(&toks[i+2]) {
+				toks[i+2].used = true
+			}
+			continue
+		}
+		it := Item{Product: p}
+		var q *token
+		if qtyFirst {
+			if i > 0 && isQty(&toks[i-1]) {
+				q = &toks[i-1]
+			}
+		} else if i+1 < len(toks) && isQty(&toks[i+1]) {
+			q = &toks[i+1]
+		}
+		if q != nil {
+			q.used = true
+			pieces, ok := q.num.pieces(p.PackSize)
+			if !ok {
+				r.Problems = append(r.Problems, Problem{Code: ProblemQtyFraction, Text: string(rs[q.start:q.end]), Product: p})
+			}
+			it.Pieces, it.HasQty = pieces, ok
+		}
+		r.Items = append(r.Items, it)
+	}
+	// A quantity no product claimed: the words next to it were meant as a product.
+	for i := range toks {
+		t := &toks[i]
+		if !isQty(t) || r.Intent == IntentNearExpiry && t.num.kind == numBare && len(r.Items) > 0 {
+			continue
+		}
+		t.used = true
+		j := i + 1
+		if !qtyFirst {
+			j = i - 1
+		}
+		if j >= 0 && j < len(toks) && toks[j].kind == tkText && !toks[j].used {
+			toks[j].used = true
+			r.Problems = append(r.Problems, Problem{Code: ProblemProductUnknown, Text: string(rs[toks[j].start:toks[j].end])})
+			continue
+		}
+		r.Problems = append(r.Problems, Problem{Code: ProblemStrayNumber, Text: string(rs[t.start:t.end])})
+	}
+}
+
+// mentions collects the products a non-counting message names, without quantities.
+func (c *Catalog) mentions(toks []token, r *Result) {
+	for i := range toks {
+		if p := c.productOf(&toks[i]); p != nil {
+			toks[i].used = true
+			r.Items = append(r.Items, Item{Product: p})
+		}
+	}
+}
+
+// priceAndDate takes the first price and the first day the message names.
+func (c *Catalog) priceAndDate(toks []token, r *Result) {
+	for i := range toks {
+		t := &toks[i]
+		if t.used {
+			continue
+		}
+		switch {
+		case t.kind == tkDate && r.Date == nil:
+			d := t.date
+			r.Date, t.used = &d, true
+		case t.kind == tkNumber && r.Price == nil &&
+			(t.num.kind == numPrice || t.num.kind == numBare && priceIntents[r.Intent]):
+			if fen, ok := t.num.val.fen(); ok {
+				m := models.Money(fen)
+				r.Price, t.used = &m, true
+			}
+		}
+	}
+}
+
+// note is what remains of the message once names, numbers and keywords are taken.
+func note(toks []token, rs []rune) string {
+	var b strings.Builder
+	for _, t := range toks {
+		if t.used {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(string(rs[t.start:t.end]))
+	}
+	return b.String()
+}
+
+// check lists what the intent needs and the message lacks.
+func (c *Catalog) check(r *Result) {
+	needsCustomer := r.Intent != IntentCrossRegion && r.Intent != IntentCompetitor && r.Intent != IntentQuery ||
+		r.Intent == IntentQuery && r.CustomerText != ""
+	if r.Customer == nil && len(r.Candidates) == 0 && needsCustomer {
+		if r.CustomerText != "" {
+			r.Problems = append(r.Problems, Problem{Code: ProblemCustomerUnknown, Text: r.CustomerText})
+		} else if r.Intent != IntentQuery {
+			r.Problems = append(r.Problems, Problem{Code: ProblemCustomerMissing})
+		}
+	}
+	if itemIntents[r.Intent] {
+		if len(r.Items) == 0 && !hasProblem(r, ProblemProductUnknown) {
+			r.Problems = append(r.Problems, Problem{Code: ProblemItemsMissing})
+		}
+		for i, it := range r.Items {
+			for _, prev := range r.Items[:i] {
+				if prev.Product == it.Product {
+					r.Problems = append(r.Problems, Problem{Code: ProblemDuplicateProduct, Text: it.Product.Name, Product: it.Product})
+				}
+			}
+			if !it.HasQty && !hasProblemFor(r, it.Product) {
+				r.Problems = append(r.Problems, Problem{Code: ProblemQtyMissing, Text: it.Product.Name, Product: it.Product})
+			}
+		}
+	}
+	if r.Intent == IntentPriceReport && r.Price == nil {
+		r.Problems = append(r.Problems, Problem{Code: ProblemPriceMissing})
+	}
+	if r.Intent == IntentPlan && r.Date == nil {
+		r.Problems = append(r.Problems, Problem{Code: ProblemDateMissing})
+	}
+}
+
+func hasProblem(r *Result, code string) bool {
+	for _, p := range r.Problems {
+		if p.Code == code {
+			return true
+		}
+	}
+	return false
+}
+
+func hasProblemFor(r *Result, p *models.Product) bool {
+	for _, pr := range r.Problems {
+		if pr.Product == p {
+			return true
+		}
+	}
+	return false
+}

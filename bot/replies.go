@@ -1,0 +1,133 @@
+package bot
+
+import (
+	"fmt"
+	"strings"
+
+	"channelbot/bot/parser"
+)
+
+// Fixed replies. User-facing text is zh-CN, short and friendly.
+const (
+	msgUnregistered   = "你好！你还没有登记，请把你的账号发给管理员，加入用户名单后就能用了。"
+	msgDealerRefused  = "您好！这里是业务员报数的入口，经销商暂时只能接收价格政策。有问题请联系您的业务员。"
+	msgInternal       = "抱歉，系统出了点问题，这条没有保存，请稍后再发一次。"
+	msgNothingPending = "现在没有需要确认的内容。发「帮助」看看怎么报。"
+	msgCancelled      = "好的，已取消，没有保存。"
+	msgPendingDropped = "（上一条待确认的内容已取消，没有保存）"
+	msgAnswerMismatch = "请按上一条的提示回复，或回复「取消」放弃。"
+	msgBadChoice      = "请回复 1 到 %d 之间的数字，或回复「取消」。"
+	msgNotYet         = "收到。「%s」的记录功能还在开发中，这条先没保存。"
+	msgUnknown        = "没看懂这条 😅 发「帮助」看看怎么报，例如：盘点 张老板 苹果汁 120"
+)
+
+// intentName is how a rep calls each report.
+var intentName = map[parser.Intent]string{
+	parser.IntentStockCount:  "盘点",
+	parser.IntentPurchase:    "进货",
+	parser.IntentOrder:       "订货",
+	parser.IntentVisit:       "拜访",
+	parser.IntentPlan:        "计划",
+	parser.IntentNearExpiry:  "即期",
+	parser.IntentDamage:      "破损",
+	parser.IntentPriceReport: "价格",
+	parser.IntentCrossRegion: "冲货",
+	parser.IntentCompetitor:  "竞品",
+	parser.IntentComplaint:   "客诉",
+	parser.IntentFeedback:    "建议",
+	parser.IntentPromise:     "承诺",
+	parser.IntentQuery:       "查询",
+	parser.IntentUndo:        "撤销",
+}
+
+// helpOrder is the order of the help menu.
+var helpOrder = []parser.Intent{
+	parser.IntentStockCount, parser.IntentPurchase, parser.IntentOrder, parser.IntentVisit, parser.IntentPlan,
+	parser.IntentNearExpiry, parser.IntentDamage, parser.IntentPriceReport, parser.IntentCrossRegion,
+	parser.IntentCompetitor, parser.IntentComplaint, parser.IntentFeedback, parser.IntentPromise,
+	parser.IntentQuery, parser.IntentUndo,
+}
+
+// helpText is the menu, or the usage of one report when topic is set.
+func helpText(topic parser.Intent) string {
+	if u, ok := parser.Usage[topic]; ok {
+		return "📝 " + intentName[topic] + "的写法：\n" + u + "\n数量默认是箱，也可以写瓶，如 3箱6瓶。"
+	}
+	var b strings.Builder
+	b.WriteString("📋 可以这样报（关键词开头，空格隔开）：")
+	for _, in := range helpOrder {
+		fmt.Fprintf(&b, "\n· %s", parser.Usage[in])
+	}
+	b.WriteString("\n问某一项的写法，发「盘点怎么报」。")
+	return b.String()
+}
+
+// problemText says what was understood, what was not, and how to write it.
+func problemText(res *parser.Result) string {
+	var b strings.Builder
+	b.WriteString("这条没保存，还差一点：")
+	if got := understood(res); got != "" {
+		b.WriteString("\n✔ 看懂了：" + got)
+	}
+	for _, p := range res.Problems {
+		b.WriteString("\n✘ ")
+		switch p.Code {
+		case parser.ProblemCustomerMissing:
+			b.WriteString("没写客户")
+		case parser.ProblemCustomerUnknown:
+			fmt.Fprintf(&b, "没找到客户「%s」", p.Text)
+		case parser.ProblemItemsMissing:
+			b.WriteString("没写产品和数量")
+		case parser.ProblemProductUnknown:
+			fmt.Fprintf(&b, "没认出「%s」", p.Text)
+		case parser.ProblemQtyMissing:
+			fmt.Fprintf(&b, "%s 没写数量", p.Text)
+		case parser.ProblemQtyFraction:
+			fmt.Fprintf(&b, "%s 的数量「%s」不是整%s", p.Product.Name, p.Text, p.Product.PackUnit)
+		case parser.ProblemStrayNumber:
+			fmt.Fprintf(&b, "「%s」不知道是哪个产品的", p.Text)
+		case parser.ProblemDuplicateProduct:
+			fmt.Fprintf(&b, "%s 报了两次", p.Text)
+		case parser.ProblemPriceMissing:
+			b.WriteString("没写价格")
+		case parser.ProblemDateMissing:
+			b.WriteString("没写日期")
+		default:
+			b.WriteString(p.Text)
+		}
+	}
+	if u, ok := parser.Usage[res.Intent]; ok {
+		b.WriteString("\n写法：" + u)
+	}
+	return b.String()
+}
+
+// understood lists what a message said that the bot understood.
+func understood(res *parser.Result) string {
+	parts := []string{intentName[res.Intent]}
+	if res.Customer != nil {
+		parts = append(parts, res.Customer.Name)
+	}
+	for _, it := range res.Items {
+		if it.HasQty {
+			parts = append(parts, it.Product.Name+" "+it.Product.FormatQty(it.Pieces))
+		} else {
+			parts = append(parts, it.Product.Name)
+		}
+	}
+	if len(parts) == 1 {
+		return ""
+	}
+	return strings.Join(parts, " · ")
+}
+
+// chooseText asks which customer an ambiguous name means.
+func chooseText(res *parser.Result) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "你说的「%s」是：", res.CustomerText)
+	for i, cu := range res.Candidates {
+		fmt.Fprintf(&b, "\n%d %s（%s）", i+1, cu.Name, cu.Region)
+	}
+	b.WriteString("\n回复数字选一个。")
+	return b.String()
+}

@@ -1,0 +1,216 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"channelbot/bot/parser"
+	"channelbot/models"
+)
+
+// pendingTTL is how long a question waits for its answer.
+const pendingTTL = 10 * time.Minute
+
+const convVersion = 1
+
+// conversation is what the bot remembers about a chat between messages.
+type conversation struct {
+	Version int      `json:"v"`
+	Pending *pending `json:"pending,omitempty"`
+}
+
+// pending is a report waiting for an answer: a confirmation or a choice of customer.
+// It keeps the original text, which is parsed again when the answer comes.
+type pending struct {
+	Kind       string    `json:"kind"` // pendingConfirm or pendingChoose
+	Text       string    `json:"text"`
+	At         time.Time `json:"at"`
+	Candidates []string  `json:"candidates,omitempty"` // customer codes, for pendingChoose
+	Customer   string    `json:"customer,omitempty"`   // chosen customer code
+}
+
+const (
+	pendingConfirm = "confirm"
+	pendingChoose  = "choose"
+)
+
+// turn is the handling of one message from a known user.
+type turn struct {
+	bot  *Bot
+	ctx  context.Context
+	user *models.User
+	in   Inbound
+	ex   *models.Exchange
+	log  *slog.Logger
+
+	cat     *parser.Catalog
+	prefix  string   // said before the replies, such as "the question before was dropped"
+	ask     *pending // a question to remember once the exchange is saved
+	replies []string
+}
+
+func (t *turn) convKey() string { return "conv:" + t.in.Platform + ":" + t.in.From }
+
+// run decides the replies and the records of the turn's message.
+func (t *turn) run() error {
+	t.cat = t.bot.Catalog(t.ctx)
+	if !t.user.Role.CanReport() {
+		t.ex.Replies = fixed(msgDealerRefused)
+		return nil
+	}
+	raw, conv, err := t.loadConversation()
+	if err != nil {
+		return err
+	}
+	res := t.cat.Parse(t.in.Text, t.user, t.in.At)
+	if p := conv.Pending; p != nil {
+		// Any message settles the open question: claim it first, so that two
+		// answers on two replicas cannot both complete it.
+		claimed, err := t.bot.state.CompareAndDelete(t.ctx, t.convKey(), raw)
+		if err != nil {
+			return fmt.Errorf("bot: claim pending: %w", err)
+		}
+		if claimed {
+			return t.answer(p, res)
+		}
+	}
+	switch res.Intent {
+	case parser.IntentConfirm, parser.IntentCancel, parser.IntentChoice:
+		t.ex.Replies = fixed(msgNothingPending)
+		return nil
+	}
+	return t.handle(res, handleOpts{})
+}
+
+// answer completes, cancels or drops the pending question p with the new message res.
+func (t *turn) answer(p *pending, res *parser.Result) error {
+	switch {
+	case res.Intent == parser.IntentCancel:
+		t.ex.Replies = fixed(msgCancelled)
+		return nil
+	case res.Intent == parser.IntentConfirm && p.Kind == pendingConfirm:
+		return t.redo(p, handleOpts{confirmed: true, customer: p.Customer})
+	case res.Intent == parser.IntentChoice && p.Kind == pendingChoose:
+		if res.Choice < 1 || res.Choice > len(p.Candidates) {
+			t.ask = p // keep asking
+			t.ex.Replies = fixed(fmt.Sprintf(msgBadChoice, len(p.Candidates)))
+			return nil
+		}
+		return t.redo(p, handleOpts{customer: p.Candidates[res.Choice-1]})
+	case res.Intent == parser.IntentConfirm || res.Intent == parser.IntentChoice:
+		t.ask = p
+		t.ex.Replies = fixed(msgAnswerMismatch)
+		return nil
+	}
+	t.prefix = msgPendingDropped
+	return t.handle(res, handleOpts{})
+}
+
+// redo handles the pending report again, as of when it was sent, with the answer applied.
+func (t *turn) redo(p *pending, opts handleOpts) error {
+	t.in.At, t.in.Text = p.At.In(t.bot.loc), p.Text
+	return t.handle(t.cat.Parse(p.Text, t.user, t.in.At), opts)
+}
+
+type handleOpts struct {
+	confirmed bool   // an implausible count was confirmed
+	customer  string // the customer chosen for an ambiguous name
+}
+
+// handle answers a parsed message.
+func (t *turn) handle(res *parser.Result, opts handleOpts) error {
+	if opts.customer != "" {
+		if cu := t.cat.Customer(opts.customer); cu != nil {
+			res.Customer, res.Candidates = cu, nil
+		}
+	}
+	switch res.Intent {
+	case parser.IntentHelp:
+		t.reply(helpText(res.Topic))
+		return nil
+	case parser.IntentUnknown:
+		t.reply(msgUnknown)
+		return nil
+	case parser.IntentStockCount, parser.IntentPurchase:
+	default:
+		t.reply(fmt.Sprintf(msgNotYet, intentName[res.Intent]))
+		return nil
+	}
+	if !res.Complete() {
+		t.reply(problemText(res))
+		return nil
+	}
+	if len(res.Candidates) > 0 {
+		t.askCustomer(res)
+		return nil
+	}
+	if res.Intent == parser.IntentPurchase {
+		t.savePurchase(res)
+		return nil
+	}
+	return t.saveCount(res, opts)
+}
+
+// askCustomer asks which of several customers an ambiguous name means.
+func (t *turn) askCustomer(res *parser.Result) {
+	p := &pending{Kind: pendingChoose, Text: t.in.Text, At: t.in.At}
+	for _, cu := range res.Candidates {
+		p.Candidates = append(p.Candidates, cu.Code)
+	}
+	t.ask = p
+	t.reply(chooseText(res))
+}
+
+func (t *turn) reply(text string) {
+	t.replies = append(t.replies, text)
+	t.ex.Replies = t.render(nil)
+}
+
+// render returns the replies, with the first one rendered by withID once the
+// report has its number.
+func (t *turn) render(withID func(int64) string) func(int64) []string {
+	return func(id int64) []string {
+		out := make([]string, 0, len(t.replies)+2)
+		if t.prefix != "" {
+			out = append(out, t.prefix)
+		}
+		if withID != nil {
+			out = append(out, withID(id))
+		}
+		return append(out, t.replies...)
+	}
+}
+
+func (t *turn) loadConversation() ([]byte, *conversation, error) {
+	conv := &conversation{Version: convVersion}
+	raw, ok, err := t.bot.state.Get(t.ctx, t.convKey())
+	if err != nil {
+		return nil, nil, fmt.Errorf("bot: load conversation: %w", err)
+	}
+	if !ok {
+		return nil, conv, nil
+	}
+	if err := json.Unmarshal(raw, conv); err != nil || conv.Version != convVersion {
+		t.log.WarnContext(t.ctx, "conversation state unreadable, starting afresh", "error", err)
+		return raw, &conversation{Version: convVersion}, nil
+	}
+	return raw, conv, nil
+}
+
+// remember saves the question the turn asked, after its exchange was stored.
+func (t *turn) remember() error {
+	if t.ask == nil {
+		return nil
+	}
+	b, err := json.Marshal(&conversation{Version: convVersion, Pending: t.ask})
+	if err != nil {
+		return fmt.Errorf("bot: save conversation: %w", err)
+	}
+	if err := t.bot.state.Set(t.ctx, t.convKey(), b, pendingTTL); err != nil {
+		return fmt.Errorf("bot: save conversation: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,218 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+
+	"channelbot/bot"
+	"channelbot/bot/parser"
+	"channelbot/models"
+)
+
+// scriptLine is a chat or parse input line given as JSON: it sets the sender and the
+// clock for that line.
+type scriptLine struct {
+	As   string `json:"as"`
+	Now  string `json:"now"`
+	Text string `json:"text"`
+}
+
+// lines calls fn for each non-blank input line, decoding JSON lines. Interactive
+// sessions get a prompt.
+func (e *environment) lines(ctx context.Context, prompt bool, fn func(line scriptLine, isJSON bool) error) error {
+	sc := bufio.NewScanner(e.stdin)
+	sc.Buffer(make([]byte, 64*1024), 1<<20)
+	for {
+		if prompt {
+			fmt.Fprint(e.stdout, "> ")
+		}
+		if !sc.Scan() {
+			break
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		raw := strings.TrimSpace(sc.Text())
+		if raw == "" {
+			continue
+		}
+		var l scriptLine
+		isJSON := strings.HasPrefix(raw, "{")
+		if isJSON {
+			if err := json.Unmarshal([]byte(raw), &l); err != nil {
+				return fmt.Errorf("input line is not valid JSON: %w", err)
+			}
+		} else {
+			l.Text = raw
+		}
+		if err := fn(l, isJSON); err != nil {
+			return err
+		}
+	}
+	return sc.Err()
+}
+
+// isTerminal reports whether r is an interactive terminal.
+func isTerminal(r any) bool {
+	f, ok := r.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// chat talks to the bot as a user, through the same Handle a webhook uses.
+func (e *environment) chat(ctx context.Context, args []string) error {
+	var c commonFlags
+	var as string
+	fs := e.flags("chat", &c, true)
+	fs.StringVar(&as, "as", "", "the user ID to talk as (default: the first rep)")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	a, err := e.openApp(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	cat := a.bot.Catalog(ctx)
+	if as == "" {
+		as = defaultUser(cat)
+	}
+	interactive := isTerminal(e.stdin)
+	if interactive {
+		if u := cat.User(as); u != nil {
+			fmt.Fprintf(e.stdout, "你好，我是渠道助手。你现在是 %s（%s）。发「帮助」看看怎么报，Ctrl-D 退出。\n", u.Name, u.ID)
+		} else {
+			fmt.Fprintf(e.stdout, "用户 %s 不在名单里，机器人会把你当作未登记用户。\n", as)
+		}
+	}
+	return e.lines(ctx, interactive, func(l scriptLine, isJSON bool) error {
+		from := as
+		if l.As != "" {
+			from = l.As
+		}
+		at, err := parseTime(l.Now, a.cfg.Timezone)
+		if err != nil {
+			return err
+		}
+		replies, err := a.bot.Handle(ctx, bot.Inbound{Platform: models.PlatformConsole, From: from, Text: l.Text, At: at})
+		if err != nil {
+			a.log.ErrorContext(ctx, "chat message failed", "error", err)
+		}
+		if isJSON {
+			if replies == nil {
+				replies = []string{}
+			}
+			return json.NewEncoder(e.stdout).Encode(map[string][]string{"replies": replies})
+		}
+		for _, r := range replies {
+			fmt.Fprintln(e.stdout, r)
+			fmt.Fprintln(e.stdout)
+		}
+		return nil
+	})
+}
+
+// defaultUser is the first rep, for a chat started without --as.
+func defaultUser(cat *parser.Catalog) string {
+	if id := cat.FirstUser(models.RoleRep); id != "" {
+		return id
+	}
+	return "R01"
+}
+
+// parseOutput is the JSON form of a parse, one object per input line.
+type parseOutput struct {
+	Intent     parser.Intent `json:"intent"`
+	Customer   *string       `json:"customer"`
+	Candidates []string      `json:"candidates"`
+	Items      []parseItem   `json:"items"`
+	Price      *float64      `json:"price"`
+	Date       *string       `json:"date"`
+	Note       string        `json:"note"`
+	Errors     []string      `json:"errors"`
+}
+
+type parseItem struct {
+	Product string   `json:"product"`
+	Qty     *float64 `json:"qty"`
+	Unit    string   `json:"unit"`
+}
+
+func toParseOutput(r *parser.Result) parseOutput {
+	out := parseOutput{Intent: r.Intent, Candidates: []string{}, Items: []parseItem{}, Note: r.Note, Errors: []string{}}
+	if r.Customer != nil {
+		out.Customer = &r.Customer.Code
+	}
+	for _, cu := range r.Candidates {
+		out.Candidates = append(out.Candidates, cu.Code)
+	}
+	for _, it := range r.Items {
+		pi := parseItem{Product: it.Product.Code, Unit: it.Product.Unit}
+		if it.HasQty {
+			q := it.Product.Cases(it.Pieces)
+			pi.Qty = &q
+		}
+		out.Items = append(out.Items, pi)
+	}
+	if r.Price != nil {
+		p := float64(*r.Price) / 100
+		out.Price = &p
+	}
+	if r.Date != nil {
+		d := r.Date.String()
+		out.Date = &d
+	}
+	for _, p := range r.Problems {
+		s := p.Code
+		if p.Text != "" {
+			s += ": " + p.Text
+		}
+		out.Errors = append(out.Errors, s)
+	}
+	return out
+}
+
+// parse prints how each input message is understood, storing nothing.
+func (e *environment) parse(ctx context.Context, args []string) error {
+	var c commonFlags
+	var as, now string
+	fs := e.flags("parse", &c, false)
+	fs.StringVar(&as, "as", "", "the sender's user ID (default: the first rep)")
+	fs.StringVar(&now, "now", "", "the message time, RFC 3339 (default: now)")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	c.noDemo = true
+	a, err := e.openApp(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	cat := a.bot.Catalog(ctx)
+	if as == "" {
+		as = defaultUser(cat)
+	}
+	enc := json.NewEncoder(e.stdout)
+	enc.SetEscapeHTML(false)
+	return e.lines(ctx, false, func(l scriptLine, _ bool) error {
+		from, at := as, now
+		if l.As != "" {
+			from = l.As
+		}
+		if l.Now != "" {
+			at = l.Now
+		}
+		t, err := parseTime(at, a.cfg.Timezone)
+		if err != nil {
+			return err
+		}
+		return enc.Encode(toParseOutput(cat.Parse(l.Text, cat.User(from), t)))
+	})
+}

@@ -1,0 +1,690 @@
+// Package config loads channelbot's settings from environment variables into
+// one typed Config.
+//
+// Load starts from Default, reads the variables named by the Env* constants,
+// and reports every invalid setting in a single error, naming the variable
+// and its raw value. Values of secrets are never shown: they are held as
+// Secret, which prints as REDACTED. Every secret NAME (and DATABASE_URL) may
+// instead be read from the file named by NAME_FILE.
+//
+// The package has no package-level configuration: main calls Load once and
+// hands each constructor the values it needs.
+package config
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	// Embed the time zone database so BOT_TIMEZONE works in distroless
+	// images that have no /usr/share/zoneinfo.
+	_ "time/tzdata"
+)
+
+// Names of the environment variables read by Load.
+const (
+	EnvDatabaseURL = "DATABASE_URL" // SQLite path or URL, or PostgreSQL URL
+	EnvRedisURL    = "REDIS_URL"    // secret; empty: in-process state
+	EnvStatePrefix = "STATE_PREFIX" // prefix of state keys
+	EnvListenAddr  = "LISTEN_ADDR"  // host:port of the HTTP server
+	EnvTimezone    = "BOT_TIMEZONE" // IANA time zone name
+	EnvLogLevel    = "LOG_LEVEL"    // debug, info, warn or error
+	EnvLogFormat   = "LOG_FORMAT"   // json or text
+	EnvAdminToken  = "ADMIN_TOKEN"  // secret; optional
+
+	EnvWeComCorpID  = "WECOM_CORP_ID"
+	EnvWeComAgentID = "WECOM_AGENT_ID"
+	EnvWeComSecret  = "WECOM_SECRET"   // secret
+	EnvWeComToken   = "WECOM_TOKEN"    // secret
+	EnvWeComAESKey  = "WECOM_AES_KEY"  // secret; 43-character EncodingAESKey
+	EnvWeComAPIBase = "WECOM_API_BASE" // base URL of the WeCom API
+
+	EnvFeishuAppID             = "FEISHU_APP_ID"
+	EnvFeishuAppSecret         = "FEISHU_APP_SECRET"         // secret
+	EnvFeishuVerificationToken = "FEISHU_VERIFICATION_TOKEN" // secret
+	EnvFeishuEncryptKey        = "FEISHU_ENCRYPT_KEY"        // secret; optional
+	EnvFeishuAPIBase           = "FEISHU_API_BASE"           // base URL of the Feishu API
+	EnvFeishuMode              = "FEISHU_MODE"               // webhook or websocket
+
+	// FileSuffix turns a secret's variable name into the name of the
+	// variable holding a path to a file with the secret, as in
+	// FEISHU_APP_SECRET_FILE.
+	FileSuffix = "_FILE"
+)
+
+// Default values used when a variable is unset or empty.
+const (
+	DefaultDatabaseURL   = "channelbot.db" // SQLite file in the working directory
+	DefaultStatePrefix   = "channelbot"
+	DefaultListenAddr    = ":8080"
+	DefaultTimezone      = "Asia/Shanghai"
+	DefaultWeComAPIBase  = "https://qyapi.weixin.qq.com"
+	DefaultFeishuAPIBase = "https://open.feishu.cn"
+)
+
+// Database drivers returned by Config.DatabaseDriver.
+const (
+	DriverSQLite   = "sqlite"
+	DriverPostgres = "postgres"
+)
+
+// Log formats accepted in LOG_FORMAT.
+const (
+	LogFormatJSON = "json"
+	LogFormatText = "text"
+)
+
+// Feishu event delivery modes accepted in FEISHU_MODE.
+const (
+	FeishuModeWebhook   = "webhook"   // Feishu posts events to our HTTP endpoint
+	FeishuModeWebsocket = "websocket" // we hold a long connection to Feishu
+)
+
+const redacted = "REDACTED"
+
+// Secret is a credential: an app secret, a token, a key or a URL that may
+// carry a password. It prints as REDACTED with fmt (String, GoString, Format),
+// log/slog (LogValue) and encoding/json (MarshalJSON). Use Reveal to get the
+// value.
+type Secret string
+
+var (
+	_ fmt.Stringer   = Secret("")
+	_ fmt.GoStringer = Secret("")
+	_ fmt.Formatter  = Secret("")
+	_ slog.LogValuer = Secret("")
+	_ json.Marshaler = Secret("")
+)
+
+// String returns "REDACTED", whatever the value.
+func (Secret) String() string { return redacted }
+
+// GoString returns "REDACTED", so %#v hides the value too.
+func (Secret) GoString() string { return redacted }
+
+// Format writes "REDACTED" for every verb, so that verbs which bypass
+// String, such as %d, do not print the value either.
+func (Secret) Format(f fmt.State, verb rune) {
+	if verb != 'q' {
+		verb = 's'
+	}
+	fmt.Fprintf(f, fmt.FormatString(f, verb), redacted)
+}
+
+// LogValue returns "REDACTED", so log/slog never writes the value.
+func (Secret) LogValue() slog.Value { return slog.StringValue(redacted) }
+
+// MarshalJSON encodes the secret as the JSON string "REDACTED". It never
+// returns an error.
+func (Secret) MarshalJSON() ([]byte, error) { return []byte(`"` + redacted + `"`), nil }
+
+// Reveal returns the raw value. Use it only to pass the secret to an SDK, a
+// client or a signature check; never log or display the result.
+func (s Secret) Reveal() string { return string(s) }
+
+// Config is the whole configuration of channelbot. Build it with Load (or
+// Default in tests) and pass the values each component needs explicitly.
+type Config struct {
+	// DatabaseURL is DATABASE_URL: a SQLite file path, sqlite:///abs/path,
+	// sqlite://relative/path, a file: URI, or a postgres:// or
+	// postgresql:// URL. Use DatabaseDriver to get the driver and DSN. It
+	// is a plain string, so String and LogValue hide any password in it.
+	DatabaseURL string
+	// RedisURL is REDIS_URL, a redis:// or rediss:// URL. Empty means
+	// conversation state, dedup marks and locks live in process.
+	RedisURL Secret
+	// StatePrefix is STATE_PREFIX, the prefix of every state key.
+	StatePrefix string
+	// ListenAddr is LISTEN_ADDR, the host:port the HTTP server listens on.
+	ListenAddr string
+	// Timezone is the location named by TimezoneName (BOT_TIMEZONE). Give
+	// the same *time.Location to the scheduler and the bot.
+	Timezone     *time.Location
+	TimezoneName string
+	// LogLevel is LOG_LEVEL: debug, info, warn or error.
+	LogLevel slog.Level
+	// LogFormat is LOG_FORMAT: LogFormatJSON or LogFormatText.
+	LogFormat string
+	// AdminToken is ADMIN_TOKEN, the bearer token of the admin endpoints.
+	// Empty means the admin endpoints are off.
+	AdminToken Secret
+
+	WeCom  WeCom
+	Feishu Feishu
+}
+
+// WeCom holds the WeCom (企业微信) application settings, read from the
+// WECOM_* variables. Set all of CorpID, AgentID, Secret, Token and AESKey,
+// or none to turn WeCom off.
+type WeCom struct {
+	CorpID  string // WECOM_CORP_ID
+	AgentID string // WECOM_AGENT_ID, an integer
+	Secret  Secret // WECOM_SECRET
+	Token   Secret // WECOM_TOKEN, for callback signatures
+	AESKey  Secret // WECOM_AES_KEY, 43-character EncodingAESKey
+	APIBase string // WECOM_API_BASE
+}
+
+// Enabled reports whether any WeCom credential is set. After a successful
+// Validate, an enabled WeCom is fully configured.
+func (w WeCom) Enabled() bool {
+	return w.CorpID != "" || w.AgentID != "" || w.Secret != "" || w.Token != "" || w.AESKey != ""
+}
+
+// Feishu holds the Feishu (飞书) application settings, read from the
+// FEISHU_* variables. AppID and AppSecret are required, and
+// VerificationToken too in webhook mode; set none of the credentials to
+// turn Feishu off.
+type Feishu struct {
+	AppID             string // FEISHU_APP_ID
+	AppSecret         Secret // FEISHU_APP_SECRET
+	VerificationToken Secret // FEISHU_VERIFICATION_TOKEN
+	EncryptKey        Secret // FEISHU_ENCRYPT_KEY, optional
+	APIBase           string // FEISHU_API_BASE
+	Mode              string // FEISHU_MODE: FeishuModeWebhook or FeishuModeWebsocket
+}
+
+// Enabled reports whether any Feishu credential (app ID, app secret,
+// verification token or encrypt key) is set. After a successful Validate,
+// an enabled Feishu is fully configured.
+func (f Feishu) Enabled() bool {
+	return f.AppID != "" || f.AppSecret != "" || f.VerificationToken != "" || f.EncryptKey != ""
+}
+
+// Default returns the configuration used when no variable is set: a SQLite
+// file, in-process state, :8080, Asia/Shanghai, info level, JSON logs, and
+// both platforms off.
+func Default() *Config {
+	loc, err := time.LoadLocation(DefaultTimezone)
+	if err != nil {
+		// Unreachable with time/tzdata embedded; China has had no DST since 1991.
+		loc = time.FixedZone(DefaultTimezone, 8*60*60)
+	}
+	return &Config{
+		DatabaseURL:  DefaultDatabaseURL,
+		StatePrefix:  DefaultStatePrefix,
+		ListenAddr:   DefaultListenAddr,
+		Timezone:     loc,
+		TimezoneName: DefaultTimezone,
+		LogLevel:     slog.LevelInfo,
+		LogFormat:    LogFormatJSON,
+		WeCom:        WeCom{APIBase: DefaultWeComAPIBase},
+		Feishu:       Feishu{APIBase: DefaultFeishuAPIBase, Mode: FeishuModeWebhook},
+	}
+}
+
+// Load builds a Config from getenv (usually os.Getenv), starting from
+// Default. Unset and empty variables keep their defaults. A secret NAME may
+// instead be given as NAME_FILE, the path of a file holding it (trailing
+// white space is trimmed), and so may DATABASE_URL.
+//
+// Load reports every invalid setting at once, joined with errors.Join; each
+// message names the variable and its raw value, except that values of
+// secrets are never shown. It then applies Validate.
+func Load(getenv func(string) string) (*Config, error) {
+	return load(getenv, os.ReadFile)
+}
+
+func load(getenv func(string) string, readFile func(string) ([]byte, error)) (*Config, error) {
+	c := Default()
+	l := &loader{getenv: getenv, readFile: readFile, failed: map[string]bool{}}
+
+	if v, ok := l.lookup(EnvDatabaseURL); ok {
+		c.DatabaseURL = v
+	}
+	l.secret(EnvRedisURL, &c.RedisURL)
+	l.string(EnvStatePrefix, &c.StatePrefix)
+	l.string(EnvListenAddr, &c.ListenAddr)
+	l.timezone(EnvTimezone, &c.Timezone, &c.TimezoneName)
+	l.logLevel(EnvLogLevel, &c.LogLevel)
+	l.choice(EnvLogFormat, &c.LogFormat, LogFormatJSON, LogFormatText)
+	l.secret(EnvAdminToken, &c.AdminToken)
+
+	l.string(EnvWeComCorpID, &c.WeCom.CorpID)
+	l.string(EnvWeComAgentID, &c.WeCom.AgentID)
+	l.secret(EnvWeComSecret, &c.WeCom.Secret)
+	l.secret(EnvWeComToken, &c.WeCom.Token)
+	l.secret(EnvWeComAESKey, &c.WeCom.AESKey)
+	l.string(EnvWeComAPIBase, &c.WeCom.APIBase)
+
+	l.string(EnvFeishuAppID, &c.Feishu.AppID)
+	l.secret(EnvFeishuAppSecret, &c.Feishu.AppSecret)
+	l.secret(EnvFeishuVerificationToken, &c.Feishu.VerificationToken)
+	l.secret(EnvFeishuEncryptKey, &c.Feishu.EncryptKey)
+	l.string(EnvFeishuAPIBase, &c.Feishu.APIBase)
+	l.choice(EnvFeishuMode, &c.Feishu.Mode, FeishuModeWebhook, FeishuModeWebsocket)
+
+	// Rejected variables kept their defaults; validate skips them so each
+	// problem is reported once.
+	l.errs = append(l.errs, c.validate(l.failed)...)
+	if err := errors.Join(l.errs...); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// loader reads variables into a Config and collects the errors.
+type loader struct {
+	getenv   func(string) string
+	readFile func(string) ([]byte, error)
+	errs     []error
+	failed   map[string]bool // variables whose value was rejected
+}
+
+func (l *loader) fail(key string, err error) {
+	l.failed[key] = true
+	l.errs = append(l.errs, err)
+}
+
+// lookup returns the value of key, or the content of the file named by
+// key+FileSuffix. ok is false if neither is set or the value is unusable.
+// Error messages never contain the value, only the file's path.
+func (l *loader) lookup(key string) (v string, ok bool) {
+	fileKey := key + FileSuffix
+	v, path := l.getenv(key), l.getenv(fileKey)
+	switch {
+	case v != "" && path != "":
+		l.fail(key, fmt.Errorf("config: both %s and %s are set; set only one", key, fileKey))
+		return "", false
+	case path == "":
+		return v, v != ""
+	}
+	b, err := l.readFile(path)
+	if err != nil {
+		l.fail(key, fmt.Errorf("config: %s: %w", fileKey, err))
+		return "", false
+	}
+	v = strings.TrimRightFunc(string(b), unicode.IsSpace)
+	if v == "" {
+		l.fail(key, fmt.Errorf("config: %s=%q: file is empty", fileKey, path))
+		return "", false
+	}
+	return v, true
+}
+
+func (l *loader) secret(key string, dst *Secret) {
+	if v, ok := l.lookup(key); ok {
+		*dst = Secret(v)
+	}
+}
+
+func (l *loader) string(key string, dst *string) {
+	if v := l.getenv(key); v != "" {
+		*dst = v
+	}
+}
+
+// choice sets *dst to the value of key, lowercased, if it is one of allowed.
+func (l *loader) choice(key string, dst *string, allowed ...string) {
+	raw := l.getenv(key)
+	if raw == "" {
+		return
+	}
+	v := strings.ToLower(strings.TrimSpace(raw))
+	for _, a := range allowed {
+		if v == a {
+			*dst = v
+			return
+		}
+	}
+	l.fail(key, fmt.Errorf("config: %s=%q: want one of %s", key, raw, strings.Join(allowed, ", ")))
+}
+
+func (l *loader) timezone(key string, loc **time.Location, name *string) {
+	raw := l.getenv(key)
+	if raw == "" {
+		return
+	}
+	z, err := time.LoadLocation(raw)
+	if err != nil {
+		l.fail(key, fmt.Errorf("config: %s=%q: %w", key, raw, err))
+		return
+	}
+	*loc, *name = z, raw
+}
+
+func (l *loader) logLevel(key string, dst *slog.Level) {
+	raw := l.getenv(key)
+	if raw == "" {
+		return
+	}
+	switch strings.ToLower(strings.TrimSpace(raw)) {
+	case "debug":
+		*dst = slog.LevelDebug
+	case "info":
+		*dst = slog.LevelInfo
+	case "warn":
+		*dst = slog.LevelWarn
+	case "error":
+		*dst = slog.LevelError
+	default:
+		l.fail(key, fmt.Errorf("config: %s=%q: want one of debug, info, warn, error", key, raw))
+	}
+}
+
+// Validate checks every field and the rules that span fields: the forms of
+// DATABASE_URL, REDIS_URL, LISTEN_ADDR and the API base URLs, the enum
+// values, and that each platform is either fully configured or off. It
+// returns all problems joined with errors.Join, or nil.
+func (c *Config) Validate() error {
+	return errors.Join(c.validate(nil)...)
+}
+
+// validate returns the problems of c, skipping the variables in skip,
+// which Load has already reported.
+func (c *Config) validate(skip map[string]bool) []error {
+	var errs []error
+	check := func(key string, err error) {
+		if err != nil && !skip[key] {
+			errs = append(errs, err)
+		}
+	}
+
+	if _, _, err := parseDatabaseURL(c.DatabaseURL); err != nil {
+		check(EnvDatabaseURL, fmt.Errorf("config: %s=%q: %w", EnvDatabaseURL, redactURL(c.DatabaseURL), err))
+	}
+	check(EnvRedisURL, checkRedisURL(c.RedisURL))
+	check(EnvStatePrefix, checkStatePrefix(c.StatePrefix))
+	check(EnvListenAddr, checkListenAddr(c.ListenAddr))
+	if c.Timezone == nil {
+		check(EnvTimezone, fmt.Errorf("config: %s=%q: time zone not loaded", EnvTimezone, c.TimezoneName))
+	}
+	check(EnvLogFormat, checkChoice(EnvLogFormat, c.LogFormat, LogFormatJSON, LogFormatText))
+
+	// WeCom.
+	w := c.WeCom
+	wecom := []field{
+		{EnvWeComCorpID, w.CorpID},
+		{EnvWeComAgentID, w.AgentID},
+		{EnvWeComSecret, string(w.Secret)},
+		{EnvWeComToken, string(w.Token)},
+		{EnvWeComAESKey, string(w.AESKey)},
+	}
+	wecomOn := anySet(wecom, skip)
+	if wecomOn {
+		check("", checkComplete("WeCom", wecom, wecom, skip))
+	}
+	if w.AgentID != "" {
+		if _, err := strconv.ParseInt(w.AgentID, 10, 64); err != nil {
+			check(EnvWeComAgentID, fmt.Errorf("config: %s=%q: want an integer", EnvWeComAgentID, w.AgentID))
+		}
+	}
+	if w.AESKey != "" {
+		check(EnvWeComAESKey, checkAESKey(w.AESKey))
+	}
+	check(EnvWeComAPIBase, checkAPIBase(EnvWeComAPIBase, w.APIBase, wecomOn))
+
+	// Feishu.
+	f := c.Feishu
+	check(EnvFeishuMode, checkChoice(EnvFeishuMode, f.Mode, FeishuModeWebhook, FeishuModeWebsocket))
+	feishu := []field{
+		{EnvFeishuAppID, f.AppID},
+		{EnvFeishuAppSecret, string(f.AppSecret)},
+		{EnvFeishuVerificationToken, string(f.VerificationToken)},
+		{EnvFeishuEncryptKey, string(f.EncryptKey)},
+	}
+	feishuOn := anySet(feishu, skip)
+	if feishuOn {
+		required := feishu[:2]
+		if f.Mode == FeishuModeWebhook {
+			required = feishu[:3]
+		}
+		check("", checkComplete("Feishu", feishu, required, skip))
+	}
+	check(EnvFeishuAPIBase, checkAPIBase(EnvFeishuAPIBase, f.APIBase, feishuOn))
+
+	return errs
+}
+
+// field is a variable and its value, for completeness checks.
+type field struct{ key, value string }
+
+// anySet reports whether any of fields has a value or was rejected by Load
+// (a rejected value counts as set).
+func anySet(fields []field, skip map[string]bool) bool {
+	for _, f := range fields {
+		if f.value != "" || skip[f.key] {
+			return true
+		}
+	}
+	return false
+}
+
+// checkComplete returns an error naming the required variables that are
+// unset, given that at least one of the platform's fields is set.
+func checkComplete(platform string, all, required []field, skip map[string]bool) error {
+	var missing, set []string
+	for _, f := range required {
+		if f.value == "" && !skip[f.key] {
+			missing = append(missing, f.key)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	for _, f := range all {
+		if f.value != "" || skip[f.key] {
+			set = append(set, f.key)
+		}
+	}
+	return fmt.Errorf("config: %s is partly configured (%s set): missing %s; set all required variables or none",
+		platform, strings.Join(set, ", "), strings.Join(missing, ", "))
+}
+
+func checkChoice(key, v string, allowed ...string) error {
+	for _, a := range allowed {
+		if v == a {
+			return nil
+		}
+	}
+	return fmt.Errorf("config: %s=%q: want one of %s", key, v, strings.Join(allowed, ", "))
+}
+
+// checkRedisURL never puts the URL in the error: it may hold a password.
+func checkRedisURL(s Secret) error {
+	if s == "" {
+		return nil
+	}
+	u, err := url.Parse(s.Reveal())
+	if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
+		return fmt.Errorf("config: %s: want a redis:// or rediss:// URL with a host (value hidden: it may hold a password)", EnvRedisURL)
+	}
+	return nil
+}
+
+func checkStatePrefix(p string) error {
+	if p == "" {
+		return fmt.Errorf("config: %s is empty", EnvStatePrefix)
+	}
+	if strings.ContainsFunc(p, unicode.IsSpace) {
+		return fmt.Errorf("config: %s=%q: must not contain white space", EnvStatePrefix, p)
+	}
+	return nil
+}
+
+func checkListenAddr(addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("config: %s=%q: want host:port such as :8080: %w", EnvListenAddr, addr, err)
+	}
+	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+		return fmt.Errorf("config: %s=%q: port must be a number from 0 to 65535", EnvListenAddr, addr)
+	}
+	return nil
+}
+
+// checkAESKey checks the WeCom EncodingAESKey: 43 base64 characters that
+// decode, with "=" appended, to a 32-byte AES key. The error shows only the
+// length of the key.
+func checkAESKey(k Secret) error {
+	if len(k) != 43 {
+		return fmt.Errorf("config: %s: want 43 characters, got %d (value hidden)", EnvWeComAESKey, len(k))
+	}
+	if b, err := base64.StdEncoding.DecodeString(k.Reveal() + "="); err != nil || len(b) != 32 {
+		return fmt.Errorf("config: %s: not valid base64 (value hidden)", EnvWeComAESKey)
+	}
+	return nil
+}
+
+// checkAPIBase checks an http(s) base URL; empty is allowed only while the
+// platform is off.
+func checkAPIBase(key, v string, required bool) error {
+	if v == "" {
+		if required {
+			return fmt.Errorf("config: %s is empty", key)
+		}
+		return nil
+	}
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("config: %s=%q: want an http:// or https:// URL", key, v)
+	}
+	return nil
+}
+
+// DatabaseDriver returns the driver (DriverSQLite or DriverPostgres) and the
+// DSN to open for DatabaseURL: sqlite:///data/x.db gives ("sqlite",
+// "/data/x.db"), sqlite://x.db gives ("sqlite", "x.db"), a plain path or a
+// file: URI is passed as is, and a postgres:// or postgresql:// URL gives
+// ("postgres", url). It returns two empty strings if DatabaseURL is invalid,
+// which Validate reports.
+func (c *Config) DatabaseDriver() (driver, dsn string) {
+	driver, dsn, err := parseDatabaseURL(c.DatabaseURL)
+	if err != nil {
+		return "", ""
+	}
+	return driver, dsn
+}
+
+// WithDatabaseURL sets DatabaseURL to u, for a --db flag that overrides
+// DATABASE_URL. If u is not one of the forms DATABASE_URL accepts, it
+// returns an error naming u (with any password hidden) and leaves c
+// unchanged.
+func (c *Config) WithDatabaseURL(u string) error {
+	if _, _, err := parseDatabaseURL(u); err != nil {
+		return fmt.Errorf("config: database URL %q: %w", redactURL(u), err)
+	}
+	c.DatabaseURL = u
+	return nil
+}
+
+// parseDatabaseURL normalises the accepted forms of DATABASE_URL. Its errors
+// never contain raw, which may hold a password.
+func parseDatabaseURL(raw string) (driver, dsn string, err error) {
+	if raw == "" {
+		return "", "", errors.New("empty")
+	}
+	scheme, rest, ok := splitScheme(raw)
+	if !ok {
+		if strings.HasPrefix(strings.ToLower(raw), "file:") && len(raw) == len("file:") {
+			return "", "", errors.New("file: URI without a path")
+		}
+		return DriverSQLite, raw, nil // a path, or a file: URI
+	}
+	switch strings.ToLower(scheme) {
+	case "sqlite":
+		p, _, _ := strings.Cut(rest, "?")
+		if p == "" || strings.HasSuffix(p, "/") {
+			return "", "", errors.New("want a file path after sqlite://, such as sqlite:///data/channelbot.db")
+		}
+		return DriverSQLite, rest, nil
+	case "file":
+		return DriverSQLite, raw, nil
+	case "postgres", "postgresql":
+		// Do not wrap url.Parse's error: it quotes the URL.
+		if _, err := url.Parse(raw); err != nil {
+			return "", "", errors.New("not a valid URL")
+		}
+		return DriverPostgres, raw, nil
+	default:
+		return "", "", fmt.Errorf("unsupported scheme %q: want a file path, sqlite://, file:, postgres:// or postgresql://", scheme)
+	}
+}
+
+// splitScheme splits "scheme://rest". ok is false if s has no such scheme.
+func splitScheme(s string) (scheme, rest string, ok bool) {
+	scheme, rest, ok = strings.Cut(s, "://")
+	if !ok || scheme == "" {
+		return "", "", false
+	}
+	for i, r := range scheme {
+		letter := 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z'
+		if !letter && (i == 0 || !('0' <= r && r <= '9' || r == '+' || r == '-' || r == '.')) {
+			return "", "", false
+		}
+	}
+	return scheme, rest, true
+}
+
+// redactURL returns s with the password of a URL replaced by "xxxxx". If s
+// looks like a URL with credentials but does not parse, it is hidden whole.
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	switch {
+	case err != nil && strings.Contains(s, "@"):
+		return "(unparsable URL hidden)"
+	case err != nil || u.User == nil:
+		return s
+	}
+	return u.Redacted()
+}
+
+// LogValue returns the settings as a log group, with secrets shown only as
+// set or not and any password in DatabaseURL hidden. It lets main log the
+// effective configuration at start.
+func (c *Config) LogValue() slog.Value {
+	driver, _ := c.DatabaseDriver()
+	return slog.GroupValue(
+		slog.String("database_driver", driver),
+		slog.String("database_url", redactURL(c.DatabaseURL)),
+		slog.Bool("redis", c.RedisURL != ""),
+		slog.String("state_prefix", c.StatePrefix),
+		slog.String("listen_addr", c.ListenAddr),
+		slog.String("timezone", c.TimezoneName),
+		slog.String("log_level", c.LogLevel.String()),
+		slog.String("log_format", c.LogFormat),
+		slog.Bool("admin_token", c.AdminToken != ""),
+		slog.Group("wecom",
+			slog.Bool("enabled", c.WeCom.Enabled()),
+			slog.String("corp_id", c.WeCom.CorpID),
+			slog.String("agent_id", c.WeCom.AgentID),
+			slog.String("api_base", c.WeCom.APIBase),
+		),
+		slog.Group("feishu",
+			slog.Bool("enabled", c.Feishu.Enabled()),
+			slog.String("app_id", c.Feishu.AppID),
+			slog.String("mode", c.Feishu.Mode),
+			slog.String("api_base", c.Feishu.APIBase),
+		),
+	)
+}
+
+// String formats the settings as space-separated key=value pairs, like
+// LogValue: no secret and no database password appears.
+func (c *Config) String() string {
+	var b strings.Builder
+	var walk func(prefix string, attrs []slog.Attr)
+	walk = func(prefix string, attrs []slog.Attr) {
+		for _, a := range attrs {
+			if a.Value.Kind() == slog.KindGroup {
+				walk(prefix+a.Key+".", a.Value.Group())
+				continue
+			}
+			if b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			fmt.Fprintf(&b, "%s%s=%s", prefix, a.Key, strconv.Quote(a.Value.String()))
+		}
+	}
+	walk("", c.LogValue().Group())
+	return b.String()
+}

@@ -1,0 +1,61 @@
+// Package handlers is channelbot's HTTP surface: health and readiness now; webhooks,
+// metrics and the admin API as the platforms arrive. Handlers stay thin: they check,
+// hand off to bot, and answer.
+package handlers
+
+import (
+	"context"
+	"log/slog"
+	"maps"
+	"net/http"
+	"slices"
+	"time"
+)
+
+// Pinger is a dependency that /readyz checks.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// Deps are what the handlers need.
+type Deps struct {
+	Log *slog.Logger
+	// Checks are named dependencies /readyz pings: the database, Redis.
+	Checks map[string]Pinger
+}
+
+// New returns the HTTP handler with every route.
+func New(d Deps) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	mux.Handle("GET /readyz", readyz(d))
+	return mux
+}
+
+// readyz answers 200 when every dependency answers a ping within two seconds, else
+// 503 naming the ones that failed (never their error text, which may hold addresses).
+func readyz(d Deps) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		status, body := http.StatusOK, ""
+		for _, name := range slices.Sorted(maps.Keys(d.Checks)) {
+			p := d.Checks[name]
+			if err := p.Ping(ctx); err != nil {
+				if d.Log != nil {
+					d.Log.WarnContext(ctx, "readiness check failed", "check", name, "error", err)
+				}
+				status = http.StatusServiceUnavailable
+				body += name + ": down\n"
+				continue
+			}
+			body += name + ": ok\n"
+		}
+		w.WriteHeader(status)
+		_, _ = w.Write([]byte(body))
+	}
+}

@@ -1,0 +1,1097 @@
+package models
+
+// Master-data import: products, customers and users from CSV or XLSX files.
+//
+// An import reads every file, checks every row against the files and the database, and
+// writes nothing unless every row is good. The checks and the writes run in one
+// transaction, which also bumps the catalog version.
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/xuri/excelize/v2"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// ImportKind names the master data a file holds.
+type ImportKind string
+
+// Import kinds.
+const (
+	ImportProducts  ImportKind = "products"
+	ImportCustomers ImportKind = "customers"
+	ImportUsers     ImportKind = "users"
+)
+
+// importKinds lists the kinds in the order results and errors are reported.
+var importKinds = []ImportKind{ImportProducts, ImportCustomers, ImportUsers}
+
+func (k ImportKind) valid() bool {
+	return k == ImportProducts || k == ImportCustomers || k == ImportUsers
+}
+
+// importBatch is how many rows one INSERT carries: well under the bind-parameter
+// limits of SQLite (32766) and PostgreSQL (65535) at a dozen columns a row.
+const importBatch = 500
+
+// RowError is one problem with one row of an import file. Row is the 1-based row
+// number in the file, counting the header as row 1 (for CSV, the line the record
+// starts on). Column is the column's header as written in the file, or its canonical
+// name when the column is missing. Reason is short zh-CN text naming the column and the value.
+type RowError struct {
+	File   string
+	Row    int
+	Column string
+	Reason string
+}
+
+// Error formats e as "file row N: reason".
+func (e RowError) Error() string { return fmt.Sprintf("%s row %d: %s", e.File, e.Row, e.Reason) }
+
+// ImportError lists every bad row an import found. Nothing was imported.
+type ImportError struct {
+	Rows []RowError
+}
+
+// Error lists every bad row, one per line.
+func (e *ImportError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "models: import: %d bad rows, nothing imported", len(e.Rows))
+	for _, r := range e.Rows {
+		b.WriteByte('\n')
+		b.WriteString(r.Error())
+	}
+	return b.String()
+}
+
+// ImportResult counts what an import did with one file.
+type ImportResult struct {
+	Kind    ImportKind
+	File    string // the file's base name
+	Created int
+	Updated int
+}
+
+// ReadTable reads a .csv file (UTF-8, with or without a BOM) or the first sheet of an
+// .xlsx file. header is the first non-blank row. Blank rows after it come back as empty
+// slices, so when the header is on row 1, rows[i] is row i+2 of the file. Cells are not
+// trimmed. It returns an error if the file cannot be read, is not UTF-8, has another
+// extension, or has no header.
+func ReadTable(path string) (header []string, rows [][]string, err error) {
+	t, err := readTable(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	return t.header, t.rows, nil
+}
+
+// table is one file's cells: rows[i] is row first+i of the file.
+type table struct {
+	file   string // base name, for messages
+	header []string
+	rows   [][]string
+	first  int
+}
+
+func readTable(path string) (*table, error) {
+	name := filepath.Base(path)
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".csv":
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("models: read %s: %w", name, err)
+		}
+		return parseCSV(name, data)
+	case ".xlsx":
+		return readXLSX(path)
+	default:
+		return nil, fmt.Errorf("models: read %s: not a .csv or .xlsx file", name)
+	}
+}
+
+// parseCSV parses UTF-8 CSV text, keeping the line number of every record.
+func parseCSV(name string, data []byte) (*table, error) {
+	data = bytes.TrimPrefix(data, []byte("\uFEFF"))
+	if !utf8.Valid(data) {
+		return nil, fmt.Errorf("models: read %s: not UTF-8 text (in Excel, save as \"CSV UTF-8\")", name)
+	}
+	r := csv.NewReader(bytes.NewReader(data))
+	r.FieldsPerRecord = -1
+	t := &table{file: name}
+	for {
+		rec, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("models: read %s: %w", name, err)
+		}
+		line, _ := r.FieldPos(0)
+		if t.header == nil {
+			if !blankRow(rec) {
+				t.header, t.first = rec, line+1
+			}
+			continue
+		}
+		// encoding/csv skips empty lines; put them back so indexes match lines.
+		for t.first+len(t.rows) < line {
+			t.rows = append(t.rows, nil)
+		}
+		t.rows = append(t.rows, rec)
+	}
+	if t.header == nil {
+		return nil, fmt.Errorf("models: read %s: no header row", name)
+	}
+	return t, nil
+}
+
+// readXLSX reads the first sheet of a workbook, taking raw cell values rather than
+// formatted ones, so that number formats (¥, thousands separators) do not get in the way.
+func readXLSX(path string) (t *table, err error) {
+	name := filepath.Base(path)
+	f, err := excelize.OpenFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("models: read %s: %w", name, err)
+	}
+	defer func() {
+		if cerr := f.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("models: read %s: %w", name, cerr)
+		}
+	}()
+	sheets := f.GetSheetList()
+	if len(sheets) == 0 {
+		return nil, fmt.Errorf("models: read %s: no sheets", name)
+	}
+	rows, err := f.GetRows(sheets[0], excelize.Options{RawCellValue: true})
+	if err != nil {
+		return nil, fmt.Errorf("models: read %s: sheet %s: %w", name, sheets[0], err)
+	}
+	t = &table{file: name}
+	for i, row := range rows {
+		for j, c := range row {
+			row[j] = excelNumber(c)
+		}
+		if t.header == nil {
+			if !blankRow(row) {
+				t.header, t.first = row, i+2
+			}
+			continue
+		}
+		t.rows = append(t.rows, row)
+	}
+	if t.header == nil {
+		return nil, fmt.Errorf("models: read %s: no header row", name)
+	}
+	return t, nil
+}
+
+// excelNumber cleans up binary floating-point noise in a raw cell value, such as
+// "38.500000000000007", by rounding it to the 15 significant digits Excel shows.
+// Other values come back unchanged.
+func excelNumber(s string) string {
+	_, frac, ok := strings.Cut(s, ".")
+	if !ok || len(frac) < 10 || strings.TrimLeft(frac, "0123456789") != "" {
+		return s
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return s
+	}
+	v, err = strconv.ParseFloat(strconv.FormatFloat(v, 'g', 15, 64), 64)
+	if err != nil {
+		return s
+	}
+	return strconv.FormatFloat(v, 'f', -1, 64)
+}
+
+func blankRow(row []string) bool {
+	for _, c := range row {
+		if strings.TrimSpace(c) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// importColumn is one column an import file may have.
+type importColumn struct {
+	field    string   // the canonical English name
+	names    []string // other accepted header names (compared lowercased)
+	required bool
+}
+
+var importColumns = map[ImportKind][]importColumn{
+	ImportProducts: {
+		{"code", []string{"编码", "产品编码", "商品编码"}, true},
+		{"name", []string{"名称", "产品名称", "商品名称"}, true},
+		{"aliases", []string{"别名"}, false},
+		{"unit", []string{"单位"}, false},
+		{"pack_size", []string{"箱规", "每箱数量"}, true},
+		{"pack_unit", []string{"包装单位", "小单位"}, false},
+		{"shelf_life_days", []string{"保质期", "保质期天数"}, false},
+		{"factory_price", []string{"出厂价"}, false},
+		{"floor_price", []string{"最低限价", "限价"}, false},
+		{"safety_factor", []string{"安全系数"}, false},
+	},
+	ImportCustomers: {
+		{"code", []string{"编码", "客户编码"}, true},
+		{"name", []string{"名称", "客户名称"}, true},
+		{"aliases", []string{"别名"}, false},
+		{"type", []string{"类型"}, false},
+		{"tier", []string{"等级"}, false},
+		{"region", []string{"区域"}, false},
+		{"owner", []string{"负责人", "业务员"}, true},
+		{"visit_days", []string{"拜访日"}, false},
+	},
+	ImportUsers: {
+		{"id", []string{"编号", "工号"}, true},
+		{"name", []string{"姓名", "名称"}, true},
+		{"role", []string{"角色"}, true},
+		{"manager", []string{"上级", "主管"}, false},
+		{"wecom_userid", []string{"企业微信"}, false},
+		{"feishu_open_id", []string{"飞书"}, false},
+		{"customer", []string{"客户"}, false},
+		{"region", []string{"区域"}, false},
+		{"phone", []string{"电话", "手机"}, false},
+	},
+}
+
+// headerKey normalises a header cell: no BOM, trimmed, lowercased, spaces and dashes
+// as underscores, no trailing "*" (a common "required" marker).
+func headerKey(h string) string {
+	h = strings.TrimSpace(strings.TrimPrefix(h, "\uFEFF"))
+	h = strings.TrimSpace(strings.TrimRight(h, "*＊"))
+	h = strings.ToLower(h)
+	return strings.NewReplacer(" ", "_", "-", "_").Replace(h)
+}
+
+// sheet is a table bound to its kind's columns, collecting the problems found in it.
+type sheet struct {
+	kind  ImportKind
+	t     *table
+	index map[string]int // field → column
+	errs  []RowError
+	// broken: a required column is missing or a column appears twice, so the rows
+	// were not read. Unknown columns are reported but do not stop the rows' checks.
+	broken bool
+}
+
+func newSheet(kind ImportKind, t *table) *sheet {
+	sh := &sheet{kind: kind, t: t, index: map[string]int{}}
+	byName := map[string]string{}
+	for _, c := range importColumns[kind] {
+		byName[c.field] = c.field
+		for _, n := range c.names {
+			byName[strings.ToLower(n)] = c.field
+		}
+	}
+	for i, h := range t.header {
+		key := headerKey(h)
+		if key == "" {
+			continue
+		}
+		field, ok := byName[key]
+		switch {
+		case !ok:
+			sh.failAt(t.first-1, strings.TrimSpace(h), fmt.Sprintf("未知列 %q", strings.TrimSpace(h)))
+		default:
+			if j, dup := sh.index[field]; dup {
+				sh.failAt(t.first-1, strings.TrimSpace(h),
+					fmt.Sprintf("列 %q 与列 %q 重复（都是 %s）", strings.TrimSpace(h), strings.TrimSpace(t.header[j]), field))
+				sh.broken = true
+				continue
+			}
+			sh.index[field] = i
+		}
+	}
+	for _, c := range importColumns[kind] {
+		if _, ok := sh.index[c.field]; c.required && !ok {
+			col := c.field + "/" + c.names[0]
+			sh.failAt(t.first-1, col, fmt.Sprintf("缺少必填列 %s", col))
+			sh.broken = true
+		}
+	}
+	return sh
+}
+
+// col is the column's header as written in the file.
+func (sh *sheet) col(field string) string {
+	if i, ok := sh.index[field]; ok {
+		return strings.TrimSpace(sh.t.header[i])
+	}
+	return field
+}
+
+func (sh *sheet) failAt(row int, column, reason string) {
+	sh.errs = append(sh.errs, RowError{File: sh.t.file, Row: row, Column: column, Reason: reason})
+}
+
+// fail records a problem with field in row; the reason starts with the column's name.
+func (sh *sheet) fail(row int, field, format string, args ...any) {
+	col := sh.col(field)
+	sh.failAt(row, col, col+" "+fmt.Sprintf(format, args...))
+}
+
+// eachRow calls fn for every non-blank row, with a getter for trimmed cells. It reports
+// values in columns without a header.
+func (sh *sheet) eachRow(fn func(row int, get func(field string) string)) {
+	if sh.broken {
+		return
+	}
+	for i, cells := range sh.t.rows {
+		if blankRow(cells) {
+			continue
+		}
+		row := sh.t.first + i
+		for j, c := range cells {
+			if c = strings.TrimSpace(c); c != "" && (j >= len(sh.t.header) || headerKey(sh.t.header[j]) == "") {
+				col := fmt.Sprintf("第%d列", j+1)
+				sh.failAt(row, col, fmt.Sprintf("%s 没有表头，却有值 %q", col, c))
+			}
+		}
+		fn(row, func(field string) string {
+			if j, ok := sh.index[field]; ok && j < len(cells) {
+				return strings.TrimSpace(cells[j])
+			}
+			return ""
+		})
+	}
+}
+
+// required reports whether v is set, recording a problem if not.
+func (sh *sheet) required(row int, field, v string) bool {
+	if v == "" {
+		sh.fail(row, field, "为空（必填）")
+		return false
+	}
+	return true
+}
+
+// atoi parses a plain decimal number of at most 9 digits.
+func atoi(s string) (int, bool) {
+	if s == "" || len(s) > 9 || strings.TrimLeft(s, "0123456789") != "" {
+		return 0, false
+	}
+	n, err := strconv.Atoi(s)
+	return n, err == nil
+}
+
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+func joinAliases(s string) string { return strings.Join(SplitAliases(s), "|") }
+
+// productRec is a product read from a row.
+type productRec struct {
+	row int
+	p   Product
+}
+
+func parseProducts(sh *sheet) []productRec {
+	var out []productRec
+	seen := map[string]int{}
+	sh.eachRow(func(row int, get func(string) string) {
+		p := Product{
+			Code:         get("code"),
+			Name:         get("name"),
+			Aliases:      joinAliases(get("aliases")),
+			Unit:         orDefault(get("unit"), "箱"),
+			PackUnit:     orDefault(get("pack_unit"), "瓶"),
+			SafetyFactor: 1500,
+		}
+		keep := sh.required(row, "code", p.Code)
+		sh.required(row, "name", p.Name)
+		if keep {
+			if first, dup := seen[p.Code]; dup {
+				sh.fail(row, "code", "%q 与第 %d 行重复", p.Code, first)
+				keep = false
+			} else {
+				seen[p.Code] = row
+			}
+		}
+		if v := get("pack_size"); sh.required(row, "pack_size", v) {
+			if n, ok := atoi(v); ok && n > 0 {
+				p.PackSize = n
+			} else {
+				sh.fail(row, "pack_size", "%q 不是正整数", v)
+			}
+		}
+		if v := get("shelf_life_days"); v != "" {
+			if n, ok := atoi(v); ok {
+				p.ShelfLifeDays = n
+			} else {
+				sh.fail(row, "shelf_life_days", "%q 不是非负整数", v)
+			}
+		}
+		for _, pr := range []struct {
+			field string
+			dst   *Money
+		}{{"factory_price", &p.FactoryPrice}, {"floor_price", &p.FloorPrice}} {
+			if v := get(pr.field); v != "" {
+				m, err := ParseMoney(v)
+				if err != nil {
+					sh.fail(row, pr.field, "%q 不是金额（非负，最多两位小数）", v)
+				}
+				*pr.dst = m
+			}
+		}
+		if v := get("safety_factor"); v != "" {
+			f, err := ParseFactor(v)
+			switch {
+			case err != nil:
+				sh.fail(row, "safety_factor", "%q 不是数字（最多三位小数）", v)
+			case f < FactorOne:
+				sh.fail(row, "safety_factor", "%q 小于 1", v)
+			}
+			p.SafetyFactor = f
+		}
+		if keep {
+			out = append(out, productRec{row: row, p: p})
+		}
+	})
+	return out
+}
+
+// checkProductTerms reports a name or alias that two products share, within the file
+// or with a product in the database that the file does not update. Matching ignores case.
+func checkProductTerms(sh *sheet, recs []productRec, existing []Product) {
+	type owner struct {
+		code string
+		row  int // 0: in the database
+	}
+	inFile := make(map[string]bool, len(recs))
+	for _, r := range recs {
+		inFile[r.p.Code] = true
+	}
+	owners := map[string]owner{}
+	for _, p := range existing {
+		if inFile[p.Code] {
+			continue
+		}
+		for _, term := range append([]string{p.Name}, SplitAliases(p.Aliases)...) {
+			if k := strings.ToLower(term); owners[k].code == "" {
+				owners[k] = owner{p.Code, 0}
+			}
+		}
+	}
+	for _, r := range recs {
+		terms := []struct{ field, term string }{{"name", r.p.Name}}
+		for _, a := range SplitAliases(r.p.Aliases) {
+			terms = append(terms, struct{ field, term string }{"aliases", a})
+		}
+		for _, t := range terms {
+			if t.term == "" {
+				continue
+			}
+			k := strings.ToLower(t.term)
+			o, taken := owners[k]
+			if !taken {
+				owners[k] = owner{r.p.Code, r.row}
+				continue
+			}
+			if o.code == r.p.Code {
+				continue
+			}
+			where := "（数据库中已有）"
+			if o.row > 0 {
+				where = fmt.Sprintf("（第 %d 行）", o.row)
+			}
+			sh.fail(r.row, t.field, "%q 已是产品 %s 的名称或别名%s", t.term, o.code, where)
+		}
+	}
+}
+
+// customerRec is a customer read from a row.
+type customerRec struct {
+	row int
+	c   Customer
+}
+
+func parseCustomers(sh *sheet) []customerRec {
+	var out []customerRec
+	seen := map[string]int{}
+	sh.eachRow(func(row int, get func(string) string) {
+		c := Customer{
+			Code:    get("code"),
+			Name:    get("name"),
+			Aliases: joinAliases(get("aliases")),
+			Type:    get("type"),
+			Region:  get("region"),
+			OwnerID: get("owner"),
+		}
+		keep := sh.required(row, "code", c.Code)
+		sh.required(row, "name", c.Name)
+		sh.required(row, "owner", c.OwnerID)
+		if keep {
+			if first, dup := seen[c.Code]; dup {
+				sh.fail(row, "code", "%q 与第 %d 行重复", c.Code, first)
+				keep = false
+			} else {
+				seen[c.Code] = row
+			}
+		}
+		switch v := strings.ToUpper(get("tier")); v {
+		case "", "A", "B", "C":
+			c.Tier = v
+		default:
+			sh.fail(row, "tier", "%q 不是 A、B、C 之一", get("tier"))
+		}
+		if v, ok := visitDays(get("visit_days")); ok {
+			c.VisitDays = v
+		} else {
+			sh.fail(row, "visit_days", "%q 无效：填每月几号如 10|25（1–31），或间隔天数如 7d（1–365）", get("visit_days"))
+		}
+		if keep {
+			out = append(out, customerRec{row: row, c: c})
+		}
+	})
+	return out
+}
+
+// visitDays normalises a visit rhythm: "" (none), days of the month ("10|25"; also
+// separated by "、" or commas), or an interval in days ("7d").
+func visitDays(s string) (string, bool) {
+	if s == "" {
+		return "", true
+	}
+	if n, ok := strings.CutSuffix(strings.ToLower(s), "d"); ok {
+		v, ok := atoi(strings.TrimSpace(n))
+		if !ok || v < 1 || v > 365 {
+			return "", false
+		}
+		return strconv.Itoa(v) + "d", true
+	}
+	parts := strings.FieldsFunc(s, func(r rune) bool { return r == '|' || r == '、' || r == ',' || r == '，' })
+	if len(parts) == 0 {
+		return "", false
+	}
+	var days []string
+	seen := map[int]bool{}
+	for _, p := range parts {
+		v, ok := atoi(strings.TrimSpace(p))
+		if !ok || v < 1 || v > 31 {
+			return "", false
+		}
+		if !seen[v] {
+			seen[v] = true
+			days = append(days, strconv.Itoa(v))
+		}
+	}
+	return strings.Join(days, "|"), true
+}
+
+// userRec is a user read from a row, with the customer code a dealer belongs to.
+type userRec struct {
+	row      int
+	u        User
+	customer string
+}
+
+// roleNames maps the role names an import file may use to roles.
+var roleNames = map[string]Role{
+	"rep": RoleRep, "业务员": RoleRep, "业务代表": RoleRep,
+	"manager": RoleManager, "经理": RoleManager, "主管": RoleManager,
+	"业务经理": RoleManager, "区域经理": RoleManager, "业务主任": RoleManager,
+	"dealer": RoleDealer, "经销商": RoleDealer, "代理商": RoleDealer, "分销商": RoleDealer,
+	"admin": RoleAdmin, "管理员": RoleAdmin,
+}
+
+func parseUsers(sh *sheet) []userRec {
+	var out []userRec
+	seen := map[string]int{}
+	sh.eachRow(func(row int, get func(string) string) {
+		r := userRec{row: row, customer: get("customer"), u: User{
+			ID:           get("id"),
+			Name:         get("name"),
+			ManagerID:    get("manager"),
+			WeComUserID:  get("wecom_userid"),
+			FeishuOpenID: get("feishu_open_id"),
+			Region:       get("region"),
+			Phone:        get("phone"),
+		}}
+		keep := sh.required(row, "id", r.u.ID)
+		sh.required(row, "name", r.u.Name)
+		if keep {
+			if first, dup := seen[r.u.ID]; dup {
+				sh.fail(row, "id", "%q 与第 %d 行重复", r.u.ID, first)
+				keep = false
+			} else {
+				seen[r.u.ID] = row
+			}
+		}
+		if v := get("role"); sh.required(row, "role", v) {
+			if role, ok := roleNames[strings.ToLower(v)]; ok {
+				r.u.Role = role
+			} else {
+				sh.fail(row, "role", "%q 无效：应为 rep、manager、dealer、admin（业务员、经理、经销商、管理员）", v)
+			}
+		}
+		if r.u.Role == RoleDealer && r.customer == "" {
+			sh.fail(row, "customer", "为空：经销商必须填写所属客户编码")
+		}
+		if keep {
+			out = append(out, r)
+		}
+	})
+	return out
+}
+
+// importState is what the database holds, read inside the import's transaction.
+type importState struct {
+	products  []Product        // code, name, aliases
+	customers map[string]int64 // code → ID
+	users     map[string]User
+}
+
+func loadImportState(tx *gorm.DB, needProducts, needCustomers, needUsers bool) (*importState, error) {
+	st := &importState{customers: map[string]int64{}, users: map[string]User{}}
+	if needProducts {
+		if err := tx.Select("id", "code", "name", "aliases").Find(&st.products).Error; err != nil {
+			return nil, fmt.Errorf("products: %w", err)
+		}
+	}
+	if needCustomers {
+		var cs []struct {
+			ID   int64
+			Code string
+		}
+		if err := tx.Model(&Customer{}).Select("id", "code").Find(&cs).Error; err != nil {
+			return nil, fmt.Errorf("customers: %w", err)
+		}
+		for _, c := range cs {
+			st.customers[c.Code] = c.ID
+		}
+	}
+	if needUsers {
+		var us []User
+		if err := tx.Find(&us).Error; err != nil {
+			return nil, fmt.Errorf("users: %w", err)
+		}
+		for _, u := range us {
+			st.users[u.ID] = u
+		}
+	}
+	return st, nil
+}
+
+// importJob is one import: up to one sheet of each kind, checked against each other
+// and the database, then written in one transaction.
+type importJob struct {
+	products, customers, users *sheet
+
+	productRecs  []productRec
+	customerRecs []customerRec
+	userRecs     []userRec
+}
+
+func (j *importJob) sheets() []*sheet {
+	var out []*sheet
+	for _, sh := range []*sheet{j.products, j.customers, j.users} {
+		if sh != nil {
+			out = append(out, sh)
+		}
+	}
+	return out
+}
+
+// ImportFile imports one file of the given kind. Rows are matched to existing records by
+// code (products, customers) or ID (users): matches are updated in place, the rest
+// created, and records the file does not mention are left alone. References (a
+// customer's owner, a user's manager, a dealer's customer) must exist in the database or
+// the same file. It returns an *ImportError listing every bad row, having imported
+// nothing, if any row is bad.
+func (s *Store) ImportFile(ctx context.Context, kind ImportKind, path string) (*ImportResult, error) {
+	if !kind.valid() {
+		return nil, fmt.Errorf("models: import %s: unknown kind %q", filepath.Base(path), kind)
+	}
+	t, err := readTable(path)
+	if err != nil {
+		return nil, err
+	}
+	res, err := s.importTables(ctx, map[ImportKind]*table{kind: t})
+	if err != nil {
+		return nil, err
+	}
+	return &res[0], nil
+}
+
+// ImportRows imports a table already read, as ImportFile does: rows[i] is row i+2 of the
+// file named file, whose header is row 1.
+func (s *Store) ImportRows(ctx context.Context, kind ImportKind, file string, header []string, rows [][]string) (*ImportResult, error) {
+	if !kind.valid() {
+		return nil, fmt.Errorf("models: import %s: unknown kind %q", file, kind)
+	}
+	t := &table{file: file, header: header, rows: rows, first: 2}
+	res, err := s.importTables(ctx, map[ImportKind]*table{kind: t})
+	if err != nil {
+		return nil, err
+	}
+	return &res[0], nil
+}
+
+// importFileNames are the base names (lowercased, without extension) ImportDir looks for.
+var importFileNames = map[ImportKind][]string{
+	ImportProducts:  {"products", "product", "产品", "商品"},
+	ImportCustomers: {"customers", "customer", "客户"},
+	ImportUsers:     {"users", "user", "用户", "人员"},
+}
+
+// ImportDir imports the master-data files in dir: products, customers and users, each
+// a .csv or .xlsx file named in English (products.csv) or Chinese (产品.xlsx, 客户, 用户).
+// Any of them may be missing, but not all. Customers may name owners from the users file
+// and dealers customers from the customers file: references are checked against the
+// database and all the files together. Everything is imported in one transaction: if
+// any row of any file is bad, it returns an *ImportError listing every bad row of every
+// file and imports nothing. Results come in the order products, customers, users.
+func (s *Store) ImportDir(ctx context.Context, dir string) ([]ImportResult, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("models: import dir: %w", err)
+	}
+	found := map[ImportKind]string{}
+	for _, e := range entries {
+		name := e.Name()
+		if e.IsDir() || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "~$") {
+			continue // Excel's lock files start with ~$
+		}
+		ext := strings.ToLower(filepath.Ext(name))
+		base := strings.ToLower(strings.TrimSuffix(name, filepath.Ext(name)))
+		for kind, names := range importFileNames {
+			for _, n := range names {
+				if base != n {
+					continue
+				}
+				switch {
+				case ext == ".xls":
+					return nil, fmt.Errorf("models: import %s: .xls is not supported, save it as .xlsx or CSV UTF-8", name)
+				case ext != ".csv" && ext != ".xlsx":
+					continue
+				case found[kind] != "":
+					return nil, fmt.Errorf("models: import dir: both %s and %s hold %s", found[kind], name, kind)
+				}
+				found[kind] = name
+			}
+		}
+	}
+	if len(found) == 0 {
+		return nil, fmt.Errorf("models: import dir %s: no products, customers or users file (.csv or .xlsx)", dir)
+	}
+	tables := map[ImportKind]*table{}
+	for kind, name := range found {
+		t, err := readTable(filepath.Join(dir, name))
+		if err != nil {
+			return nil, err
+		}
+		tables[kind] = t
+	}
+	return s.importTables(ctx, tables)
+}
+
+// importTables checks and writes up to one table of each kind in one transaction.
+func (s *Store) importTables(ctx context.Context, tables map[ImportKind]*table) ([]ImportResult, error) {
+	j := &importJob{}
+	for kind, t := range tables {
+		sh := newSheet(kind, t)
+		switch kind {
+		case ImportProducts:
+			j.products, j.productRecs = sh, parseProducts(sh)
+		case ImportCustomers:
+			j.customers, j.customerRecs = sh, parseCustomers(sh)
+		case ImportUsers:
+			j.users, j.userRecs = sh, parseUsers(sh)
+		}
+	}
+	var results []ImportResult
+	var failed error // the transaction's own error, already in final form
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		failed = j.run(tx, s.Now(), &results)
+		return failed
+	})
+	switch {
+	case err == nil:
+		return results, nil
+	case errors.Is(err, failed):
+		return nil, err
+	default:
+		return nil, fmt.Errorf("models: import: commit: %w", err)
+	}
+}
+
+// run checks the job against the database and, if every row is good, writes it and
+// bumps the catalog version. It returns an *ImportError if any row is bad.
+func (j *importJob) run(tx *gorm.DB, now time.Time, results *[]ImportResult) error {
+	st, err := loadImportState(tx, j.products != nil, j.customers != nil || j.users != nil,
+		j.customers != nil || j.users != nil)
+	if err != nil {
+		return fmt.Errorf("models: import: load %w", err)
+	}
+	j.check(st)
+	var bad []RowError
+	for _, sh := range j.sheets() {
+		errs := sh.errs
+		sort.SliceStable(errs, func(a, b int) bool { return errs[a].Row < errs[b].Row })
+		bad = append(bad, errs...)
+	}
+	if len(bad) > 0 {
+		return &ImportError{Rows: bad}
+	}
+	if *results, err = j.write(tx, st); err != nil {
+		return fmt.Errorf("models: import: %w", err)
+	}
+	if err := bumpCatalogVersion(tx, now); err != nil {
+		return fmt.Errorf("models: import: catalog version: %w", err)
+	}
+	return nil
+}
+
+// check runs the checks that need the database or another file.
+func (j *importJob) check(st *importState) {
+	if j.products != nil {
+		checkProductTerms(j.products, j.productRecs, st.products)
+	}
+	if j.customers == nil && j.users == nil {
+		return
+	}
+	// Roles as they will be after the import: the file's win over the database's.
+	// A file user with an invalid role maps to "": it exists, its own row is reported.
+	roles := make(map[string]Role, len(st.users)+len(j.userRecs))
+	for id, u := range st.users {
+		roles[id] = u.Role
+	}
+	for _, r := range j.userRecs {
+		roles[r.u.ID] = r.u.Role
+	}
+	usersKnown := j.users == nil || !j.users.broken
+	if sh := j.customers; sh != nil {
+		for _, r := range j.customerRecs {
+			owner := r.c.OwnerID
+			if owner == "" {
+				continue
+			}
+			role, ok := roles[owner]
+			switch {
+			case !ok && usersKnown:
+				sh.fail(r.row, "owner", "%q 不是已有用户的编号", owner)
+			case ok && role != "" && !role.CanReport():
+				sh.fail(r.row, "owner", "%q 的角色是 %s，应为 rep、manager 或 admin", owner, role)
+			}
+		}
+	}
+	if sh := j.users; sh != nil {
+		customerCodes := make(map[string]bool, len(j.customerRecs))
+		for _, r := range j.customerRecs {
+			customerCodes[r.c.Code] = true
+		}
+		customersKnown := j.customers == nil || !j.customers.broken
+		inFile := make(map[string]bool, len(j.userRecs))
+		for _, r := range j.userRecs {
+			inFile[r.u.ID] = true
+		}
+		// Platform IDs held by database users the file does not update.
+		wecom, feishu := map[string]string{}, map[string]string{}
+		for id, u := range st.users {
+			if inFile[id] {
+				continue
+			}
+			if u.WeComUserID != "" {
+				wecom[u.WeComUserID] = id
+			}
+			if u.FeishuOpenID != "" {
+				feishu[u.FeishuOpenID] = id
+			}
+		}
+		for _, r := range j.userRecs {
+			if m := r.u.ManagerID; m != "" {
+				role, ok := roles[m]
+				switch {
+				case m == r.u.ID:
+					sh.fail(r.row, "manager", "%q 是本人", m)
+				case !ok:
+					sh.fail(r.row, "manager", "%q 不是已有用户的编号", m)
+				case role != "" && role != RoleManager && role != RoleAdmin:
+					sh.fail(r.row, "manager", "%q 的角色是 %s，应为 manager 或 admin", m, role)
+				}
+			}
+			if c := r.customer; c != "" && customersKnown {
+				if _, ok := st.customers[c]; !ok && !customerCodes[c] {
+					sh.fail(r.row, "customer", "%q 不是已有客户的编码", c)
+				}
+			}
+			for _, p := range []struct {
+				field, v string
+				taken    map[string]string
+			}{{"wecom_userid", r.u.WeComUserID, wecom}, {"feishu_open_id", r.u.FeishuOpenID, feishu}} {
+				if p.v == "" {
+					continue
+				}
+				if other, ok := p.taken[p.v]; ok && other != r.u.ID {
+					sh.fail(r.row, p.field, "%q 已被用户 %s 使用", p.v, other)
+					continue
+				}
+				p.taken[p.v] = r.u.ID
+			}
+		}
+	}
+}
+
+var (
+	productUpdateColumns = []string{"name", "aliases", "unit", "pack_size", "pack_unit", "shelf_life_days",
+		"factory_price", "floor_price", "safety_factor", "updated_at"}
+	customerUpdateColumns = []string{"name", "aliases", "type", "tier", "region", "owner_id", "visit_days", "updated_at"}
+	userUpdateColumns     = []string{"name", "role", "manager_id", "wecom_userid", "feishu_open_id", "customer_id",
+		"region", "phone", "updated_at"}
+)
+
+// upsert inserts rows in batches, updating cols of the rows whose key already exists.
+// The IDs of existing rows stay as they are.
+func upsert[T any](tx *gorm.DB, rows []T, key string, cols []string) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	return tx.Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: key}},
+		DoUpdates: clause.AssignmentColumns(cols),
+	}).CreateInBatches(rows, importBatch).Error
+}
+
+// chunks splits ids into slices short enough for an IN list.
+func chunks(ids []string) [][]string {
+	var out [][]string
+	for len(ids) > importBatch {
+		out = append(out, ids[:importBatch])
+		ids = ids[importBatch:]
+	}
+	if len(ids) > 0 {
+		out = append(out, ids)
+	}
+	return out
+}
+
+// write stores the checked records: products, then users without the customers that
+// are new, then customers, then those users' customer IDs.
+func (j *importJob) write(tx *gorm.DB, st *importState) ([]ImportResult, error) {
+	byKind := map[ImportKind]*ImportResult{}
+	result := func(sh *sheet) *ImportResult {
+		r := &ImportResult{Kind: sh.kind, File: sh.t.file}
+		byKind[sh.kind] = r
+		return r
+	}
+	if sh := j.products; sh != nil {
+		res := result(sh)
+		existing := make(map[string]bool, len(st.products))
+		for _, p := range st.products {
+			existing[p.Code] = true
+		}
+		rows := make([]Product, len(j.productRecs))
+		for i, r := range j.productRecs {
+			rows[i] = r.p
+			count(res, existing[r.p.Code])
+		}
+		if err := upsert(tx, rows, "code", productUpdateColumns); err != nil {
+			return nil, fmt.Errorf("products: %w", err)
+		}
+	}
+	pending := map[string]string{} // user ID → code of a customer created below
+	if sh := j.users; sh != nil {
+		res := result(sh)
+		rows := make([]User, len(j.userRecs))
+		var moved []string // users whose platform IDs change, cleared first so swaps work
+		for i, r := range j.userRecs {
+			u := r.u
+			if r.customer != "" {
+				if id, ok := st.customers[r.customer]; ok {
+					u.CustomerID = &id
+				} else {
+					pending[u.ID] = r.customer
+				}
+			}
+			old, ok := st.users[u.ID]
+			count(res, ok)
+			if ok && (old.WeComUserID != u.WeComUserID || old.FeishuOpenID != u.FeishuOpenID) {
+				moved = append(moved, u.ID)
+			}
+			rows[i] = u
+		}
+		for _, ids := range chunks(moved) {
+			err := tx.Model(&User{}).Where("id IN ?", ids).
+				Updates(map[string]any{"wecom_userid": "", "feishu_open_id": ""}).Error
+			if err != nil {
+				return nil, fmt.Errorf("users: %w", err)
+			}
+		}
+		if err := upsert(tx, rows, "id", userUpdateColumns); err != nil {
+			return nil, fmt.Errorf("users: %w", err)
+		}
+	}
+	if sh := j.customers; sh != nil {
+		res := result(sh)
+		rows := make([]Customer, len(j.customerRecs))
+		for i, r := range j.customerRecs {
+			rows[i] = r.c
+			count(res, st.customers[r.c.Code] != 0)
+		}
+		if err := upsert(tx, rows, "code", customerUpdateColumns); err != nil {
+			return nil, fmt.Errorf("customers: %w", err)
+		}
+	}
+	if len(pending) > 0 {
+		var codes []string
+		for _, c := range pending {
+			codes = append(codes, c)
+		}
+		ids := map[string]int64{}
+		for _, part := range chunks(codes) {
+			var cs []struct {
+				ID   int64
+				Code string
+			}
+			if err := tx.Model(&Customer{}).Select("id", "code").Where("code IN ?", part).Find(&cs).Error; err != nil {
+				return nil, fmt.Errorf("dealer customers: %w", err)
+			}
+			for _, c := range cs {
+				ids[c.Code] = c.ID
+			}
+		}
+		for uid, code := range pending {
+			id, ok := ids[code]
+			if !ok {
+				return nil, fmt.Errorf("dealer %s: customer %s vanished", uid, code)
+			}
+			if err := tx.Model(&User{}).Where("id = ?", uid).Update("customer_id", id).Error; err != nil {
+				return nil, fmt.Errorf("dealer %s: %w", uid, err)
+			}
+		}
+	}
+	var out []ImportResult
+	for _, k := range importKinds {
+		if r := byKind[k]; r != nil {
+			out = append(out, *r)
+		}
+	}
+	return out, nil
+}
+
+func count(r *ImportResult, exists bool) {
+	if exists {
+		r.Updated++
+	} else {
+		r.Created++
+	}
+}

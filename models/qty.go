@@ -1,0 +1,71 @@
+package models
+
+import (
+	"strconv"
+)
+
+// Quantities are stored as whole pieces (the product's pack unit, such as 瓶), so
+// that arithmetic is exact: 3箱6瓶 of a 12-bottle case is 42 pieces, 3.5 cases.
+
+// Cases returns pieces as a number of cases, for display and JSON.
+func (p *Product) Cases(pieces int64) float64 {
+	return float64(pieces) / float64(p.pack())
+}
+
+// PiecesOf converts a whole number of cases plus loose pieces to pieces.
+func (p *Product) PiecesOf(cases, loose int64) int64 { return cases*p.pack() + loose }
+
+// FormatQty writes pieces the way a rep says them: "120箱", "3箱6瓶", "6瓶".
+func (p *Product) FormatQty(pieces int64) string {
+	unit := p.Unit
+	if unit == "" {
+		unit = "箱"
+	}
+	sign := ""
+	if pieces < 0 {
+		sign, pieces = "-", -pieces
+	}
+	pack := p.pack()
+	whole, loose := pieces/pack, pieces%pack
+	switch {
+	case loose == 0:
+		return sign + strconv.FormatInt(whole, 10) + unit
+	case whole == 0:
+		return sign + strconv.FormatInt(loose, 10) + p.looseUnit()
+	default:
+		return sign + strconv.FormatInt(whole, 10) + unit + strconv.FormatInt(loose, 10) + p.looseUnit()
+	}
+}
+
+func (p *Product) pack() int64 {
+	if p.PackSize < 1 {
+		return 1
+	}
+	return int64(p.PackSize)
+}
+
+func (p *Product) looseUnit() string {
+	if p.PackUnit == "" {
+		return "个"
+	}
+	return p.PackUnit
+}
+
+// ScalePieces multiplies pieces by f, rounding up to a whole piece.
+func ScalePieces(pieces int64, f Factor) int64 {
+	n := pieces * int64(f)
+	q := n / int64(FactorOne)
+	if n%int64(FactorOne) > 0 {
+		q++
+	}
+	return q
+}
+
+// CeilCases rounds pieces up to whole cases and returns the number of cases.
+func (p *Product) CeilCases(pieces int64) int64 {
+	pack := p.pack()
+	if pieces <= 0 {
+		return 0
+	}
+	return (pieces + pack - 1) / pack
+}

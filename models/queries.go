@@ -1,0 +1,235 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// ErrDuplicate is returned when a platform message was stored before.
+var ErrDuplicate = errors.New("models: duplicate message")
+
+// Platform names used in messages.
+const (
+	PlatformConsole = "console"
+	PlatformWeCom   = "wecom"
+	PlatformFeishu  = "feishu"
+)
+
+// UserByPlatformID finds the user behind a platform identity: the user ID itself on the
+// console, the WeCom userid, or the Feishu open_id. It returns ErrNotFound if none matches.
+func (s *Store) UserByPlatformID(ctx context.Context, platform, id string) (*User, error) {
+	col := map[string]string{
+		PlatformConsole: "id",
+		PlatformWeCom:   "wecom_userid",
+		PlatformFeishu:  "feishu_open_id",
+	}[platform]
+	if col == "" || id == "" {
+		return nil, ErrNotFound
+	}
+	var u User
+	err := s.db.WithContext(ctx).Where(col+" = ?", id).Take(&u).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("models: user %s/%s: %w", platform, id, err)
+	}
+	return &u, nil
+}
+
+// Catalog is the master data the bot keeps in memory.
+type Catalog struct {
+	Version   string
+	Products  []Product
+	Customers []Customer
+	Users     []User
+}
+
+const metaCatalogVersion = "catalog_version"
+
+// LoadCatalog reads all products, customers and users.
+func (s *Store) LoadCatalog(ctx context.Context) (*Catalog, error) {
+	c := &Catalog{}
+	db := s.db.WithContext(ctx)
+	var err error
+	if c.Version, err = s.CatalogVersion(ctx); err != nil {
+		return nil, err
+	}
+	if err := db.Order("id").Find(&c.Products).Error; err != nil {
+		return nil, fmt.Errorf("models: load products: %w", err)
+	}
+	if err := db.Order("id").Find(&c.Customers).Error; err != nil {
+		return nil, fmt.Errorf("models: load customers: %w", err)
+	}
+	if err := db.Order("id").Find(&c.Users).Error; err != nil {
+		return nil, fmt.Errorf("models: load users: %w", err)
+	}
+	return c, nil
+}
+
+// CatalogVersion returns a value that changes whenever master data is imported.
+func (s *Store) CatalogVersion(ctx context.Context) (string, error) {
+	var m Meta
+	err := s.db.WithContext(ctx).Where("key = ?", metaCatalogVersion).Take(&m).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return "0", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("models: catalog version: %w", err)
+	}
+	return m.Value, nil
+}
+
+// bumpCatalogVersion marks master data as changed, inside tx.
+func bumpCatalogVersion(tx *gorm.DB, now time.Time) error {
+	v := strconv.FormatInt(now.UnixNano(), 36)
+	return tx.Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "key"}},
+		DoUpdates: clause.AssignmentColumns([]string{"value"}),
+	}).Create(&Meta{Key: metaCatalogVersion, Value: v}).Error
+}
+
+// IsEmpty reports whether the database has no users, products and customers yet.
+func (s *Store) IsEmpty(ctx context.Context) (bool, error) {
+	for _, m := range []any{&User{}, &Product{}, &Customer{}} {
+		var n int64
+		if err := s.db.WithContext(ctx).Model(m).Limit(1).Count(&n).Error; err != nil {
+			return false, fmt.Errorf("models: count: %w", err)
+		}
+		if n > 0 {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// Basis is what a new stock count of one product at one customer is measured against.
+type Basis struct {
+	HasLast   bool      // false for the first count of this product here
+	LastAt    time.Time // when the last count was taken
+	Last      int64     // 上存: pieces at the last count
+	Delivered int64     // 上进: pieces received after the last count, up to at
+}
+
+// StockBasis returns, per product, the last count before at and the deliveries
+// received since it. Products never counted have HasLast false.
+func (s *Store) StockBasis(ctx context.Context, customerID int64, productIDs []int64, at time.Time) (map[int64]Basis, error) {
+	at = at.UTC()
+	out := make(map[int64]Basis, len(productIDs))
+	db := s.db.WithContext(ctx)
+	for _, pid := range productIDs {
+		var last StockCount
+		err := db.Where("customer_id = ? AND product_id = ? AND counted_at <= ?", customerID, pid, at).
+			Order("counted_at DESC, id DESC").Limit(1).Take(&last).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			out[pid] = Basis{}
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("models: last count: %w", err)
+		}
+		var delivered int64
+		err = db.Model(&Delivery{}).Select("COALESCE(SUM(pieces), 0)").
+			Where("customer_id = ? AND product_id = ? AND received_at > ? AND received_at <= ?", customerID, pid, last.CountedAt, at).
+			Scan(&delivered).Error
+		if err != nil {
+			return nil, fmt.Errorf("models: deliveries: %w", err)
+		}
+		out[pid] = Basis{HasLast: true, LastAt: last.CountedAt, Last: last.Pieces, Delivered: delivered}
+	}
+	return out, nil
+}
+
+// Exchange is one inbound message and everything the bot stores for it: the audit
+// entry, the report with its lines, and the replies. SaveExchange writes it whole or not at all.
+type Exchange struct {
+	In         *Message
+	Report     *Report
+	Counts     []StockCount
+	Deliveries []Delivery
+	// Replies renders the reply texts once the report has its ID (0 when there is no report).
+	Replies func(reportID int64) []string
+	// Out holds the stored replies after SaveExchange.
+	Out []*Message
+}
+
+// SaveExchange stores ex in one transaction. It returns ErrDuplicate, storing nothing,
+// if the inbound platform message was stored before.
+func (s *Store) SaveExchange(ctx context.Context, ex *Exchange) error {
+	now := s.Now()
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		ex.In.Direction = Inbound
+		ex.In.CreatedAt = ex.In.CreatedAt.UTC()
+		if err := tx.Create(ex.In).Error; err != nil {
+			if errors.Is(err, gorm.ErrDuplicatedKey) {
+				return ErrDuplicate
+			}
+			return err
+		}
+		var reportID int64
+		if r := ex.Report; r != nil {
+			if r.MessageID == nil {
+				r.MessageID = &ex.In.ID
+			}
+			r.ReportedAt = r.ReportedAt.UTC()
+			if err := tx.Create(r).Error; err != nil {
+				return err
+			}
+			reportID = r.ID
+			for i := range ex.Counts {
+				ex.Counts[i].ReportID, ex.Counts[i].CountedAt = r.ID, r.ReportedAt
+			}
+			for i := range ex.Deliveries {
+				ex.Deliveries[i].ReportID, ex.Deliveries[i].ReceivedAt = r.ID, r.ReportedAt
+			}
+			if len(ex.Counts) > 0 {
+				if err := tx.Create(&ex.Counts).Error; err != nil {
+					return err
+				}
+			}
+			if len(ex.Deliveries) > 0 {
+				if err := tx.Create(&ex.Deliveries).Error; err != nil {
+					return err
+				}
+			}
+		}
+		ex.Out = ex.Out[:0]
+		if ex.Replies == nil {
+			return nil
+		}
+		for _, text := range ex.Replies(reportID) {
+			m := &Message{Direction: Outbound, Platform: ex.In.Platform, UserID: ex.In.UserID,
+				Peer: ex.In.Peer, Text: text, ReplyTo: &ex.In.ID, CreatedAt: now}
+			if err := tx.Create(m).Error; err != nil {
+				return err
+			}
+			ex.Out = append(ex.Out, m)
+		}
+		return nil
+	})
+	if errors.Is(err, ErrDuplicate) {
+		return ErrDuplicate
+	}
+	if err != nil {
+		return fmt.Errorf("models: save exchange: %w", err)
+	}
+	return nil
+}
+
+// MessageSeen reports whether an inbound platform message was stored before.
+func (s *Store) MessageSeen(ctx context.Context, platform, msgID string) (bool, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Model(&Message{}).
+		Where("direction = ? AND platform = ? AND platform_msg_id = ?", Inbound, platform, msgID).
+		Limit(1).Count(&n).Error
+	if err != nil {
+		return false, fmt.Errorf("models: message seen: %w", err)
+	}
+	return n > 0, nil
+}
