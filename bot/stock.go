@@ -89,6 +89,11 @@ func countText(id int64, cu *models.Customer, lines []countLine) string {
 			continue
 		}
 		fmt.Fprintf(&b, "\n上存 %s · 上进 %s · 本存 %s", p.FormatQty(l.basis.Last), p.FormatQty(l.basis.Delivered), p.FormatQty(l.now))
+		if l.sold() < 0 {
+			// Confirmed although above 上存 + 上进: a delivery was probably not reported.
+			b.WriteString("\n实销算不出来（本存比上存+上进还多，可能漏报了进货）\n👉 不用进货")
+			continue
+		}
 		fmt.Fprintf(&b, "\n实销 %s · 安全库存 %s", p.FormatQty(l.sold()), p.FormatQty(l.safety()))
 		switch {
 		case l.now == 0:

@@ -18,6 +18,18 @@ import (
 // and fails it instead when CI is "true".
 func openPostgresTestStore(t testing.TB) *Store {
 	t.Helper()
+	s := openPostgresTestStoreAt(t, postgresTestDSN(t))
+	if _, err := s.Migrate(context.Background()); err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+	return s
+}
+
+// postgresTestDSN creates an empty schema of the test's own, dropped when the test ends,
+// and returns TEST_DATABASE_URL with its search_path set to it. It skips the test when
+// TEST_DATABASE_URL is unset, and fails it instead when CI is "true".
+func postgresTestDSN(t testing.TB) string {
+	t.Helper()
 	base := os.Getenv("TEST_DATABASE_URL")
 	if base == "" {
 		if os.Getenv("CI") == "true" {
@@ -46,15 +58,18 @@ func openPostgresTestStore(t testing.TB) *Store {
 		}
 		_ = admin.Close()
 	})
+	return withSearchPath(base, schema)
+}
 
-	s, err := Open(ctx, "postgres", withSearchPath(base, schema), nil, nil)
+// openPostgresTestStoreAt opens a store on dsn, from postgresTestDSN, without migrating
+// it. The store is closed when the test ends, before the schema is dropped.
+func openPostgresTestStoreAt(t testing.TB, dsn string) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), "postgres", dsn, nil, nil)
 	if err != nil {
 		t.Fatalf("open postgres: %v", err)
 	}
-	t.Cleanup(func() { _ = s.Close() }) // runs before the schema is dropped
-	if _, err := s.Migrate(ctx); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
+	t.Cleanup(func() { _ = s.Close() })
 	return s
 }
 

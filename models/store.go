@@ -146,3 +146,11 @@ func (l *gormLogger) Trace(ctx context.Context, begin time.Time, fc func() (stri
 		l.log.DebugContext(ctx, "query", "duration", elapsed, "rows", rows, "sql", sql)
 	}
 }
+
+// Exec runs one SQL statement, for maintenance and for seeding benchmarks.
+func (s *Store) Exec(ctx context.Context, sql string, args ...any) error {
+	if err := s.db.WithContext(ctx).Exec(sql, args...).Error; err != nil {
+		return fmt.Errorf("models: exec: %w", err)
+	}
+	return nil
+}

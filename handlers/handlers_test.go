@@ -1,0 +1,50 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+type pinger func(context.Context) error
+
+func (p pinger) Ping(ctx context.Context) error { return p(ctx) }
+
+func TestReadyz(t *testing.T) {
+	up := pinger(func(context.Context) error { return nil })
+	down := pinger(func(context.Context) error { return errors.New("dial tcp 10.0.0.1:6379: refused") })
+	tests := []struct {
+		name     string
+		checks   map[string]Pinger
+		wantCode int
+		wantBody string
+	}{
+		{"all up", map[string]Pinger{"database": up, "state": up}, http.StatusOK, "database: ok\nstate: ok\n"},
+		{"redis down", map[string]Pinger{"database": up, "state": down}, http.StatusServiceUnavailable, "database: ok\nstate: down\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := New(Deps{Checks: tt.checks})
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
+			if rec.Code != tt.wantCode || rec.Body.String() != tt.wantBody {
+				t.Errorf("/readyz = %d %q, want %d %q", rec.Code, rec.Body.String(), tt.wantCode, tt.wantBody)
+			}
+			if strings.Contains(rec.Body.String(), "10.0.0.1") {
+				t.Error("/readyz leaked an error's details")
+			}
+		})
+	}
+}
+
+func TestHealthzMethod(t *testing.T) {
+	h := New(Deps{})
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/healthz", nil))
+	if rec.Code != http.StatusMethodNotAllowed {
+		t.Errorf("POST /healthz = %d, want 405", rec.Code)
+	}
+}

@@ -1,0 +1,87 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+// TestServe starts the server in-process, checks health and readiness, then stops it
+// the way SIGTERM does (the context ends) and expects a clean exit.
+func TestServe(t *testing.T) {
+	addr := freeAddr(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	var errOut bytes.Buffer
+	go func() {
+		done <- run(ctx, []string{"serve", "--db", filepath.Join(t.TempDir(), "s.db")},
+			env("LISTEN_ADDR", addr), strings.NewReader(""), io.Discard, &errOut)
+	}()
+	get := func(path string) (int, string) {
+		var lastErr error
+		for range 100 {
+			resp, err := http.Get("http://" + addr + path)
+			if err == nil {
+				b, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				return resp.StatusCode, string(b)
+			}
+			lastErr = err
+			select {
+			case err := <-done:
+				t.Fatalf("server exited: %v\n%s", err, errOut.String())
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+		t.Fatalf("GET %s: %v", path, lastErr)
+		return 0, ""
+	}
+	if code, body := get("/healthz"); code != http.StatusOK || body != "ok\n" {
+		t.Errorf("/healthz = %d %q", code, body)
+	}
+	if code, body := get("/readyz"); code != http.StatusOK || !strings.Contains(body, "database: ok") || !strings.Contains(body, "state: ok") {
+		t.Errorf("/readyz = %d %q", code, body)
+	}
+	if code, _ := get("/nope"); code != http.StatusNotFound {
+		t.Errorf("/nope = %d, want 404", code)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("serve returned %v after shutdown", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not stop after its context ended")
+	}
+}
+
+func TestRunRejectsBadConfig(t *testing.T) {
+	var out, errOut bytes.Buffer
+	err := run(context.Background(), []string{"chat"}, env("BOT_TIMEZONE", "Mars/Olympus", "LOG_LEVEL", "loud"), strings.NewReader(""), &out, &errOut)
+	if err == nil || !strings.Contains(err.Error(), "BOT_TIMEZONE") || !strings.Contains(err.Error(), "LOG_LEVEL") {
+		t.Fatalf("run with bad config = %v, want an error naming BOT_TIMEZONE and LOG_LEVEL", err)
+	}
+	err = run(context.Background(), []string{"frobnicate"}, env(), strings.NewReader(""), &out, &errOut)
+	if err == nil || !strings.Contains(errOut.String(), "unknown command") {
+		t.Fatalf("unknown command: err %v, stderr %q", err, errOut.String())
+	}
+}
