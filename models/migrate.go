@@ -71,8 +71,15 @@ func (s *Store) Migrate(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	db := s.db.WithContext(ctx)
-	if err := db.Exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
-		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at ` + s.timeType() + ` NOT NULL)`).Error; err != nil {
+	// Under the migration lock: concurrent CREATE TABLE IF NOT EXISTS can fail on PostgreSQL.
+	err = db.Transaction(func(tx *gorm.DB) error {
+		if err := s.lockMigrations(tx); err != nil {
+			return err
+		}
+		return tx.Exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at ` + s.timeType() + ` NOT NULL)`).Error
+	})
+	if err != nil {
 		return 0, fmt.Errorf("models: migrate: %w", err)
 	}
 	applied := 0
@@ -91,10 +98,8 @@ func (s *Store) Migrate(ctx context.Context) (int, error) {
 func (s *Store) applyMigration(db *gorm.DB, m migration) (bool, error) {
 	done := false
 	err := db.Transaction(func(tx *gorm.DB) error {
-		if s.dialect == "postgres" {
-			if err := tx.Exec("SELECT pg_advisory_xact_lock(7262001)").Error; err != nil {
-				return err
-			}
+		if err := s.lockMigrations(tx); err != nil {
+			return err
 		}
 		var n int64
 		if err := tx.Model(&schemaMigration{}).Where("version = ?", m.version).Count(&n).Error; err != nil {
@@ -130,6 +135,14 @@ func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 		return 0, nil
 	}
 	return *v, nil
+}
+
+// lockMigrations makes concurrent migrations on PostgreSQL wait for each other until tx ends.
+func (s *Store) lockMigrations(tx *gorm.DB) error {
+	if s.dialect != "postgres" {
+		return nil
+	}
+	return tx.Exec("SELECT pg_advisory_xact_lock(7262001)").Error
 }
 
 func (s *Store) timeType() string {

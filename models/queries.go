@@ -2,6 +2,8 @@ package models
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strconv"
@@ -88,7 +90,9 @@ func (s *Store) CatalogVersion(ctx context.Context) (string, error) {
 
 // bumpCatalogVersion marks master data as changed, inside tx.
 func bumpCatalogVersion(tx *gorm.DB, now time.Time) error {
-	v := strconv.FormatInt(now.UnixNano(), 36)
+	var rnd [4]byte
+	_, _ = rand.Read(rnd[:])
+	v := strconv.FormatInt(now.UnixNano(), 36) + "-" + hex.EncodeToString(rnd[:])
 	return tx.Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "key"}},
 		DoUpdates: clause.AssignmentColumns([]string{"value"}),
