@@ -87,6 +87,18 @@ func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger) (*mode
 	return store, nil
 }
 
+// quiet lowers logging to warnings for terminal commands, unless LOG_LEVEL says otherwise.
+func (e *environment) quiet() *environment {
+	q := *e
+	q.getenv = func(k string) string {
+		if v := e.getenv(k); v != "" || k != config.EnvLogLevel {
+			return v
+		}
+		return "warn"
+	}
+	return &q
+}
+
 // openApp opens the database (migrating it), loads the demo company into an empty
 // one unless noDemo, connects the state store and builds the bot.
 func (e *environment) openApp(ctx context.Context, c commonFlags) (*app, error) {

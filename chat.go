@@ -70,6 +70,7 @@ func isTerminal(r any) bool {
 func (e *environment) chat(ctx context.Context, args []string) error {
 	var c commonFlags
 	var as string
+	e = e.quiet()
 	fs := e.flags("chat", &c, true)
 	fs.StringVar(&as, "as", "", "the user ID to talk as (default: the first rep)")
 	if err := fs.Parse(args); err != nil {
@@ -183,6 +184,7 @@ func toParseOutput(r *parser.Result) parseOutput {
 func (e *environment) parse(ctx context.Context, args []string) error {
 	var c commonFlags
 	var as, now string
+	e = e.quiet()
 	fs := e.flags("parse", &c, false)
 	fs.StringVar(&as, "as", "", "the sender's user ID (default: the first rep)")
 	fs.StringVar(&now, "now", "", "the message time, RFC 3339 (default: now)")

@@ -40,22 +40,33 @@ type Bot struct {
 	log   *slog.Logger
 	loc   *time.Location
 
-	catalog   atomic.Pointer[parser.Catalog]
-	checkedAt atomic.Int64 // unix nanos of the last catalog version check
-	reload    sync.Mutex
+	checkEvery time.Duration
+	catalog    atomic.Pointer[parser.Catalog]
+	checkedAt  atomic.Int64 // unix nanos of the last catalog version check
+	reload     sync.Mutex
 }
 
 // catalogCheckEvery bounds how stale the in-memory catalog may be on a replica that
 // did not run the import itself.
 const catalogCheckEvery = 5 * time.Second
 
+// Option changes a Bot's defaults.
+type Option func(*Bot)
+
+// WithCatalogCheck sets how often the bot asks the database whether master data
+// changed (default 5 s).
+func WithCatalogCheck(d time.Duration) Option { return func(b *Bot) { b.checkEvery = d } }
+
 // New returns a Bot over store, keeping conversations in state, reading dates in loc.
 // It loads the catalog and returns an error if it cannot.
-func New(ctx context.Context, store *models.Store, state StateStore, log *slog.Logger, loc *time.Location) (*Bot, error) {
+func New(ctx context.Context, store *models.Store, state StateStore, log *slog.Logger, loc *time.Location, opts ...Option) (*Bot, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	b := &Bot{store: store, state: state, log: log, loc: loc}
+	b := &Bot{store: store, state: state, log: log, loc: loc, checkEvery: catalogCheckEvery}
+	for _, o := range opts {
+		o(b)
+	}
 	if err := b.Reload(ctx); err != nil {
 		return nil, err
 	}
@@ -80,7 +91,7 @@ func (b *Bot) Reload(ctx context.Context) error {
 func (b *Bot) Catalog(ctx context.Context) *parser.Catalog {
 	cat := b.catalog.Load()
 	last := b.checkedAt.Load()
-	if time.Since(time.Unix(0, last)) < catalogCheckEvery || !b.checkedAt.CompareAndSwap(last, time.Now().UnixNano()) {
+	if time.Since(time.Unix(0, last)) < b.checkEvery || !b.checkedAt.CompareAndSwap(last, time.Now().UnixNano()) {
 		return cat
 	}
 	v, err := b.store.CatalogVersion(ctx)

@@ -1,0 +1,127 @@
+package bot_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"channelbot/bot"
+	"channelbot/bot/state"
+	"channelbot/models"
+)
+
+// newBot returns a bot over a fresh SQLite database holding the demo company.
+func newBot(t *testing.T, st bot.StateStore, opts ...bot.Option) (*bot.Bot, *models.Store) {
+	t.Helper()
+	ctx := context.Background()
+	store, err := models.Open(ctx, "sqlite", filepath.Join(t.TempDir(), "bot.db"), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	if _, err := store.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.LoadDemo(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if st == nil {
+		st = state.NewMemory("test", nil)
+	}
+	b, err := bot.New(ctx, store, st, nil, time.FixedZone("CST", 8*3600), opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b, store
+}
+
+var at = time.Date(2026, 11, 23, 9, 0, 0, 0, time.FixedZone("CST", 8*3600))
+
+// TestDuplicateMessage: a platform re-delivering a message gets no second record or reply.
+func TestDuplicateMessage(t *testing.T) {
+	b, store := newBot(t, nil)
+	ctx := context.Background()
+	in := bot.Inbound{Platform: models.PlatformWeCom, MsgID: "m-1", From: "LiMing", Text: "盘点 张老板 苹果汁 120", At: at}
+	first, err := b.Handle(ctx, in)
+	if err != nil || len(first) != 1 || !strings.Contains(first[0], "本存 120箱") {
+		t.Fatalf("first delivery: %v %q", err, first)
+	}
+	for range 2 {
+		again, err := b.Handle(ctx, in)
+		if err != nil || len(again) != 0 {
+			t.Fatalf("re-delivery: %v %q, want no replies", err, again)
+		}
+	}
+	cat, _ := store.LoadCatalog(ctx)
+	basis, err := store.StockBasis(ctx, cat.Customers[0].ID, []int64{cat.Products[0].ID}, at.Add(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A second stored count would make the first one 上存 of the second; only one exists.
+	if bs := basis[cat.Products[0].ID]; !bs.HasLast || bs.Last != 120*12 {
+		t.Fatalf("basis = %+v", bs)
+	}
+	next, err := b.Handle(ctx, bot.Inbound{Platform: models.PlatformWeCom, MsgID: "m-2", From: "LiMing", Text: "盘点 张老板 苹果汁 100", At: at.Add(time.Hour)})
+	if err != nil || !strings.Contains(next[0], "上存 120箱") {
+		t.Fatalf("next count: %v %q", err, next)
+	}
+}
+
+// brokenState fails every call, like an unreachable Redis.
+type brokenState struct{}
+
+var errRedisDown = errors.New("dial tcp 10.1.2.3:6379: connection refused, password=hunter2")
+
+func (brokenState) Get(context.Context, string) ([]byte, bool, error) {
+	return nil, false, errRedisDown
+}
+func (brokenState) Set(context.Context, string, []byte, time.Duration) error {
+	return errRedisDown
+}
+func (brokenState) CompareAndDelete(context.Context, string, []byte) (bool, error) {
+	return false, errRedisDown
+}
+
+// TestInternalErrorsStayInternal: a failing dependency gets the user an apology, never
+// the error's text, and stores nothing.
+func TestInternalErrorsStayInternal(t *testing.T) {
+	b, _ := newBot(t, brokenState{})
+	replies, err := b.Handle(context.Background(), bot.Inbound{Platform: models.PlatformConsole, From: "R01", Text: "盘点 张老板 苹果汁 120", At: at})
+	if err == nil {
+		t.Fatal("Handle with a broken state store returned no error")
+	}
+	all := strings.Join(replies, "\n")
+	if len(replies) != 1 || !strings.Contains(all, "系统出了点问题") {
+		t.Fatalf("replies = %q, want the apology", replies)
+	}
+	for _, leak := range []string{"10.1.2.3", "hunter2", "refused", "dial"} {
+		if strings.Contains(all, leak) {
+			t.Errorf("reply leaks %q: %s", leak, all)
+		}
+	}
+}
+
+// TestCatalogReloadsAfterImport: a bot notices master data imported by another process.
+func TestCatalogReloadsAfterImport(t *testing.T) {
+	b, store := newBot(t, nil, bot.WithCatalogCheck(0))
+	ctx := context.Background()
+	before := b.Catalog(ctx).Version
+	dir := t.TempDir()
+	writeCSV(t, dir, "products.csv", "code,name,aliases,pack_size", func(w *strings.Builder) {
+		w.WriteString("P99,桃汁1L,桃汁,12\n")
+	})
+	if _, err := store.ImportDir(ctx, dir); err != nil {
+		t.Fatal(err)
+	}
+	cat := b.Catalog(ctx) // no Reload: the bot sees the new version itself
+	if cat.Version == before || cat.Product("P99") == nil {
+		t.Fatalf("catalog not reloaded: version %s → %s, P99 %v", before, cat.Version, cat.Product("P99"))
+	}
+	replies, err := b.Handle(ctx, bot.Inbound{Platform: models.PlatformConsole, From: "R01", Text: "盘点 张老板 桃汁 5", At: at})
+	if err != nil || !strings.Contains(replies[0], "【桃汁1L】") {
+		t.Fatalf("count of the new product: %v %q", err, replies)
+	}
+}
