@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
 
@@ -11,15 +12,10 @@ import (
 // migrate brings the database schema up to date.
 func (e *environment) migrate(ctx context.Context, args []string) error {
 	var c commonFlags
-	fs := e.flags("migrate", &c, false)
-	if err := fs.Parse(args); err != nil {
-		return errUsage
-	}
-	cfg, err := e.config(c)
-	if err != nil {
+	if _, err := e.parseFlags("migrate", args, &c, false, nil); err != nil {
 		return err
 	}
-	store, err := openStore(ctx, cfg, e.logger(cfg))
+	store, err := e.openStoreOnly(ctx, c)
 	if err != nil {
 		return err
 	}
@@ -37,21 +33,18 @@ func (e *environment) migrate(ctx context.Context, args []string) error {
 func (e *environment) importCmd(ctx context.Context, args []string) error {
 	var c commonFlags
 	var kind string
-	fs := e.flags("import", &c, false)
-	fs.StringVar(&kind, "kind", "", "products, customers or users: import PATH as that one file")
-	if err := fs.Parse(args); err != nil {
-		return errUsage
-	}
-	if fs.NArg() != 1 {
-		fmt.Fprintln(e.stderr, "usage: channelbot import [--db DSN] DIR | channelbot import [--db DSN] --kind KIND FILE")
-		return errUsage
-	}
-	path := fs.Arg(0)
-	cfg, err := e.config(c)
+	rest, err := e.parseFlags("import", args, &c, false, func(fs *flag.FlagSet) {
+		fs.StringVar(&kind, "kind", "", "products, customers or users: import PATH as that one file")
+	})
 	if err != nil {
 		return err
 	}
-	store, err := openStore(ctx, cfg, e.logger(cfg))
+	if len(rest) != 1 {
+		fmt.Fprintln(e.stderr, "usage: channelbot import [--db DSN] DIR | channelbot import [--db DSN] --kind KIND FILE")
+		return errUsage
+	}
+	path := rest[0]
+	store, err := e.openStoreOnly(ctx, c)
 	if err != nil {
 		return err
 	}

@@ -29,14 +29,22 @@ type commonFlags struct {
 	noDemo bool
 }
 
-func (e *environment) flags(name string, c *commonFlags, demo bool) *flag.FlagSet {
+// parseFlags parses a command's flags: --db, --no-demo when demo, and the ones more
+// adds. It returns the remaining arguments.
+func (e *environment) parseFlags(name string, args []string, c *commonFlags, demo bool, more func(*flag.FlagSet)) ([]string, error) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	fs.StringVar(&c.db, "db", "", "database URL or SQLite file; overrides DATABASE_URL")
 	if demo {
 		fs.BoolVar(&c.noDemo, "no-demo", false, "do not load the demo company into an empty database")
 	}
-	return fs
+	if more != nil {
+		more(fs)
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, errUsage
+	}
+	return fs.Args(), nil
 }
 
 // config loads the configuration, with --db applied.
@@ -97,6 +105,15 @@ func (e *environment) quiet() *environment {
 		return "warn"
 	}
 	return &q
+}
+
+// openStoreOnly opens and migrates the database, for commands that need nothing else.
+func (e *environment) openStoreOnly(ctx context.Context, c commonFlags) (*models.Store, error) {
+	cfg, err := e.config(c)
+	if err != nil {
+		return nil, err
+	}
+	return openStore(ctx, cfg, e.logger(cfg))
 }
 
 // openApp opens the database (migrating it), loads the demo company into an empty

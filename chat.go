@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"os"
 	"strings"
@@ -71,10 +72,10 @@ func (e *environment) chat(ctx context.Context, args []string) error {
 	var c commonFlags
 	var as string
 	e = e.quiet()
-	fs := e.flags("chat", &c, true)
-	fs.StringVar(&as, "as", "", "the user ID to talk as (default: the first rep)")
-	if err := fs.Parse(args); err != nil {
-		return errUsage
+	if _, err := e.parseFlags("chat", args, &c, true, func(fs *flag.FlagSet) {
+		fs.StringVar(&as, "as", "", "the user ID to talk as (default: the first rep)")
+	}); err != nil {
+		return err
 	}
 	a, err := e.openApp(ctx, c)
 	if err != nil {
@@ -185,11 +186,11 @@ func (e *environment) parse(ctx context.Context, args []string) error {
 	var c commonFlags
 	var as, now string
 	e = e.quiet()
-	fs := e.flags("parse", &c, false)
-	fs.StringVar(&as, "as", "", "the sender's user ID (default: the first rep)")
-	fs.StringVar(&now, "now", "", "the message time, RFC 3339 (default: now)")
-	if err := fs.Parse(args); err != nil {
-		return errUsage
+	if _, err := e.parseFlags("parse", args, &c, false, func(fs *flag.FlagSet) {
+		fs.StringVar(&as, "as", "", "the sender's user ID (default: the first rep)")
+		fs.StringVar(&now, "now", "", "the message time, RFC 3339 (default: now)")
+	}); err != nil {
+		return err
 	}
 	c.noDemo = true
 	a, err := e.openApp(ctx, c)

@@ -5,13 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"channelbot/models"
+	"channelbot/models/modelstest"
 )
 
 // env is a map-backed getenv.
@@ -89,7 +89,11 @@ func mustNotContain(t *testing.T, reply []string, wants ...string) {
 func lastCount(t *testing.T, db, customer, product string, at time.Time) (int64, bool) {
 	t.Helper()
 	ctx := context.Background()
-	s, err := models.Open(ctx, "sqlite", db, nil, nil)
+	driver := "sqlite"
+	if strings.HasPrefix(db, "postgres") {
+		driver = "postgres"
+	}
+	s, err := models.Open(ctx, driver, db, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +134,11 @@ func tempDB(t *testing.T) string { return filepath.Join(t.TempDir(), "chat.db") 
 // TestWorkedExample is domain.md's example: 上存 100, 上进 50, 本存 120 → 实销 30,
 // 安全库存 45, no order.
 func TestWorkedExample(t *testing.T) {
-	db := tempDB(t)
+	t.Run("sqlite", func(t *testing.T) { testWorkedExample(t, tempDB(t)) })
+	t.Run("postgres", func(t *testing.T) { testWorkedExample(t, modelstest.PostgresDSN(t)) })
+}
+
+func testWorkedExample(t *testing.T, db string) {
 	r := chatScript(t, db,
 		say{"R01", day1, "盘点 张老板 苹果汁 100"},
 		say{"R01", day2, "进货 张老板 苹果汁 50"},
@@ -322,23 +330,10 @@ func TestWhoMayReport(t *testing.T) {
 	}
 }
 
-// testRedisURL returns TEST_REDIS_URL; without it the test skips, except in CI.
-func testRedisURL(t *testing.T) string {
-	t.Helper()
-	u := os.Getenv("TEST_REDIS_URL")
-	if u == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("TEST_REDIS_URL must be set in CI")
-		}
-		t.Skip("TEST_REDIS_URL not set")
-	}
-	return u
-}
-
 // TestPendingSurvivesRestartWithRedis: with Redis, a question asked by one process is
 // answered in the next.
 func TestPendingSurvivesRestartWithRedis(t *testing.T) {
-	redisURL := testRedisURL(t)
+	redisURL := modelstest.RedisURL(t)
 	db := tempDB(t)
 	e := env("REDIS_URL", redisURL, "STATE_PREFIX", fmt.Sprintf("cbtest%d", time.Now().UnixNano()))
 	chat := func(lines ...say) [][]string { return chatScriptEnv(t, e, db, lines...) }

@@ -18,9 +18,8 @@ const shutdownGrace = 20 * time.Second
 // down cleanly.
 func (e *environment) serve(ctx context.Context, args []string) error {
 	var c commonFlags
-	fs := e.flags("serve", &c, true)
-	if err := fs.Parse(args); err != nil {
-		return errUsage
+	if _, err := e.parseFlags("serve", args, &c, true, nil); err != nil {
+		return err
 	}
 	a, err := e.openApp(ctx, c)
 	if err != nil {

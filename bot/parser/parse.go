@@ -86,6 +86,14 @@ func (c *Catalog) Parse(text string, sender *models.User, now time.Time) *Result
 	if kw >= 0 {
 		toks[kw].used = true
 	}
+	if r.Intent == IntentPlan {
+		// 计划 明天 拜访 张老板: the visit is what a plan is; the word adds nothing.
+		for i := range toks {
+			if toks[i].kind == tkKeyword && c.values[toks[i].val].intent == IntentVisit {
+				toks[i].used = true
+			}
+		}
+	}
 	if r.Intent == IntentStockCount {
 		toks = c.dropInline(toks)
 	}

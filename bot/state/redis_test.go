@@ -3,28 +3,19 @@ package state
 import (
 	"context"
 	"crypto/rand"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
+
+	"channelbot/models/modelstest"
 )
 
 // realRedisURL returns TEST_REDIS_URL. It skips the test when the variable
 // is unset, and fails it instead when CI is "true".
-func realRedisURL(t *testing.T) string {
-	t.Helper()
-	u := os.Getenv("TEST_REDIS_URL")
-	if u == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("TEST_REDIS_URL must be set in CI")
-		}
-		t.Skip("TEST_REDIS_URL not set; skipping the real Redis test")
-	}
-	return u
-}
+func realRedisURL(t *testing.T) string { return modelstest.RedisURL(t) }
 
 // uniquePrefix returns a fresh key prefix and removes every key under it
 // (and under prefixes that extend it) when the test ends.
