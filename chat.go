@@ -103,22 +103,48 @@ func (e *environment) chat(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		replies, err := a.bot.Handle(ctx, bot.Inbound{Platform: models.PlatformConsole, From: from, Text: l.Text, At: at})
+		out, err := a.bot.Handle(ctx, bot.Inbound{Platform: models.PlatformConsole, From: from, Text: l.Text, At: at})
 		if err != nil {
 			a.log.ErrorContext(ctx, "chat message failed", "error", err)
 		}
 		if isJSON {
-			if replies == nil {
-				replies = []string{}
-			}
-			return json.NewEncoder(e.stdout).Encode(map[string][]string{"replies": replies})
+			return json.NewEncoder(e.stdout).Encode(chatOutput{Replies: nonNil(out.Replies), Notices: noticesOut(out.Notices)})
 		}
-		for _, r := range replies {
+		for _, r := range out.Replies {
 			fmt.Fprintln(e.stdout, r)
 			fmt.Fprintln(e.stdout)
 		}
+		for _, n := range out.Notices {
+			fmt.Fprintf(e.stdout, "📨 发给 %s：\n%s\n\n", n.UserID, n.Text)
+		}
 		return nil
 	})
+}
+
+// chatOutput is one JSON line of a scripted chat.
+type chatOutput struct {
+	Replies []string     `json:"replies"`
+	Notices []chatNotice `json:"notices,omitempty"`
+}
+
+type chatNotice struct {
+	To   string `json:"to"`
+	Text string `json:"text"`
+}
+
+func noticesOut(ns []models.Notice) []chatNotice {
+	var out []chatNotice
+	for _, n := range ns {
+		out = append(out, chatNotice{To: n.UserID, Text: n.Text})
+	}
+	return out
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }
 
 // defaultUser is the first rep, for a chat started without --as.
@@ -139,6 +165,10 @@ type parseOutput struct {
 	Date       *string       `json:"date"`
 	Note       string        `json:"note"`
 	Errors     []string      `json:"errors"`
+	Place      string        `json:"place,omitempty"`
+	Brand      string        `json:"brand,omitempty"`
+	Customers  []string      `json:"customers,omitempty"` // further customers of a plan
+	Guesses    []string      `json:"guesses,omitempty"`   // "typed→meant"
 }
 
 type parseItem struct {
@@ -148,7 +178,14 @@ type parseItem struct {
 }
 
 func toParseOutput(r *parser.Result) parseOutput {
-	out := parseOutput{Intent: r.Intent, Candidates: []string{}, Items: []parseItem{}, Note: r.Note, Errors: []string{}}
+	out := parseOutput{Intent: r.Intent, Candidates: []string{}, Items: []parseItem{}, Note: r.Note, Errors: []string{},
+		Place: r.Place, Brand: r.Brand}
+	for _, cu := range r.Customers {
+		out.Customers = append(out.Customers, cu.Code)
+	}
+	for _, g := range r.Guesses {
+		out.Guesses = append(out.Guesses, g.Typed+"→"+g.Meant)
+	}
 	if r.Customer != nil {
 		out.Customer = &r.Customer.Code
 	}

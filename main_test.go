@@ -52,7 +52,7 @@ func chatScriptEnv(t *testing.T, getenv func(string) string, db string, lines ..
 	}
 	var replies [][]string
 	for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
-		var r struct{ Replies []string }
+		var r chatOutput
 		if err := json.Unmarshal([]byte(line), &r); err != nil {
 			t.Fatalf("output line %q: %v", line, err)
 		}
@@ -210,8 +210,8 @@ func TestCountEdges(t *testing.T) {
 		},
 		{
 			name:    "unknown product stores nothing",
-			script:  []say{{"R01", day1, "盘点 张老板 苹果之 120 橙汁 80"}},
-			want:    []string{"没保存", "没认出「苹果之」", "看懂了：盘点 · 张记商贸 · 橙汁1L 80箱", "写法：盘点"},
+			script:  []say{{"R01", day1, "盘点 张老板 葡萄汁 120 橙汁 80"}},
+			want:    []string{"没保存", "没认出「葡萄汁」", "看懂了：盘点 · 张记商贸 · 橙汁1L 80箱", "写法：盘点"},
 			product: "P02", stored: -1, storedAt: day1,
 		},
 		{

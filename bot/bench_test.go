@@ -88,9 +88,9 @@ func BenchmarkStockCount(b *testing.B) {
 		b.Fatal(err)
 	}
 	at := time.Date(2026, 11, 23, 9, 0, 0, 0, loc)
-	replies, err := bt.Handle(ctx, bot.Inbound{Platform: models.PlatformConsole, From: "R0007", Text: "盘点 老板7 货14 120 货15 30", At: at})
-	if err != nil || len(replies) != 1 || !strings.Contains(replies[0], "盘点已记录") {
-		b.Fatalf("first count: %v %q", err, replies)
+	out, err := bt.Handle(ctx, bot.Inbound{Platform: models.PlatformConsole, From: "R0007", Text: "盘点 老板7 货14 120 货15 30", At: at})
+	if err != nil || len(out.Replies) != 1 || !strings.Contains(out.Replies[0], "盘点已记录") {
+		b.Fatalf("first count: %v %q", err, out)
 	}
 	b.ReportAllocs()
 	i := 0

@@ -32,6 +32,13 @@ type Inbound struct {
 	At       time.Time // when it was sent
 }
 
+// Outcome is what handling a message produced: replies to the sender, and notices to
+// other users (a price violation goes to the sender's manager).
+type Outcome struct {
+	Replies []string
+	Notices []models.Notice
+}
+
 // Bot answers messages. It is safe for concurrent use; messages of one sender
 // must be handled in order.
 type Bot struct {
@@ -111,7 +118,7 @@ func (b *Bot) Catalog(ctx context.Context) *parser.Catalog {
 // with the audit entries, and returns the replies to send back to the sender.
 // A message the platform delivered before (same MsgID) gets no replies and changes
 // nothing. Errors are internal; the user has been given no details of them.
-func (b *Bot) Handle(ctx context.Context, in Inbound) ([]string, error) {
+func (b *Bot) Handle(ctx context.Context, in Inbound) (*Outcome, error) {
 	if in.At.IsZero() {
 		in.At = b.store.Now()
 	}
@@ -129,7 +136,7 @@ func (b *Bot) Handle(ctx context.Context, in Inbound) ([]string, error) {
 		}
 		if seen {
 			log.InfoContext(ctx, "duplicate message ignored")
-			return nil, nil
+			return &Outcome{}, nil
 		}
 	}
 	var t *turn
@@ -149,7 +156,7 @@ func (b *Bot) Handle(ctx context.Context, in Inbound) ([]string, error) {
 	if err := b.store.SaveExchange(ctx, ex); err != nil {
 		if errors.Is(err, models.ErrDuplicate) {
 			log.InfoContext(ctx, "duplicate message ignored")
-			return nil, nil
+			return &Outcome{}, nil
 		}
 		return b.fail(ctx, log, ex, err)
 	}
@@ -159,17 +166,20 @@ func (b *Bot) Handle(ctx context.Context, in Inbound) ([]string, error) {
 			log.ErrorContext(ctx, "conversation not saved", "error", err)
 		}
 	}
-	out := make([]string, len(ex.Out))
-	for i, m := range ex.Out {
-		out[i] = m.Text
+	out := &Outcome{}
+	for _, m := range ex.Out {
+		out.Replies = append(out.Replies, m.Text)
+	}
+	for _, m := range ex.NoticesOut {
+		out.Notices = append(out.Notices, models.Notice{UserID: m.UserID, Text: m.Text})
 	}
 	return out, nil
 }
 
 // fail logs err and returns the apology the user sees instead.
-func (b *Bot) fail(ctx context.Context, log *slog.Logger, ex *models.Exchange, err error) ([]string, error) {
+func (b *Bot) fail(ctx context.Context, log *slog.Logger, ex *models.Exchange, err error) (*Outcome, error) {
 	log.ErrorContext(ctx, "message failed", "error", err)
-	return []string{msgInternal}, fmt.Errorf("bot: handle message: %w", err)
+	return &Outcome{Replies: []string{msgInternal}}, fmt.Errorf("bot: handle message: %w", err)
 }
 
 func fixed(texts ...string) func(int64) []string {

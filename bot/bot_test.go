@@ -45,13 +45,13 @@ func TestDuplicateMessage(t *testing.T) {
 	b, store := newBot(t, nil)
 	ctx := context.Background()
 	in := bot.Inbound{Platform: models.PlatformWeCom, MsgID: "m-1", From: "LiMing", Text: "盘点 张老板 苹果汁 120", At: at}
-	first, err := b.Handle(ctx, in)
-	if err != nil || len(first) != 1 || !strings.Contains(first[0], "本存 120箱") {
-		t.Fatalf("first delivery: %v %q", err, first)
+	out, err := b.Handle(ctx, in)
+	if err != nil || len(out.Replies) != 1 || !strings.Contains(out.Replies[0], "本存 120箱") {
+		t.Fatalf("first delivery: %v %q", err, out)
 	}
 	for range 2 {
 		again, err := b.Handle(ctx, in)
-		if err != nil || len(again) != 0 {
+		if err != nil || len(again.Replies) != 0 {
 			t.Fatalf("re-delivery: %v %q, want no replies", err, again)
 		}
 	}
@@ -65,7 +65,7 @@ func TestDuplicateMessage(t *testing.T) {
 		t.Fatalf("basis = %+v", bs)
 	}
 	next, err := b.Handle(ctx, bot.Inbound{Platform: models.PlatformWeCom, MsgID: "m-2", From: "LiMing", Text: "盘点 张老板 苹果汁 100", At: at.Add(time.Hour)})
-	if err != nil || !strings.Contains(next[0], "上存 120箱") {
+	if err != nil || !strings.Contains(next.Replies[0], "上存 120箱") {
 		t.Fatalf("next count: %v %q", err, next)
 	}
 }
@@ -89,7 +89,8 @@ func (brokenState) CompareAndDelete(context.Context, string, []byte) (bool, erro
 // the error's text, and stores nothing.
 func TestInternalErrorsStayInternal(t *testing.T) {
 	b, _ := newBot(t, brokenState{})
-	replies, err := b.Handle(context.Background(), bot.Inbound{Platform: models.PlatformConsole, From: "R01", Text: "盘点 张老板 苹果汁 120", At: at})
+	out, err := b.Handle(context.Background(), bot.Inbound{Platform: models.PlatformConsole, From: "R01", Text: "盘点 张老板 苹果汁 120", At: at})
+	replies := out.Replies
 	if err == nil {
 		t.Fatal("Handle with a broken state store returned no error")
 	}
@@ -120,8 +121,8 @@ func TestCatalogReloadsAfterImport(t *testing.T) {
 	if cat.Version == before || cat.Product("P99") == nil {
 		t.Fatalf("catalog not reloaded: version %s → %s, P99 %v", before, cat.Version, cat.Product("P99"))
 	}
-	replies, err := b.Handle(ctx, bot.Inbound{Platform: models.PlatformConsole, From: "R01", Text: "盘点 张老板 桃汁 5", At: at})
-	if err != nil || !strings.Contains(replies[0], "【桃汁1L】") {
-		t.Fatalf("count of the new product: %v %q", err, replies)
+	out, err := b.Handle(ctx, bot.Inbound{Platform: models.PlatformConsole, From: "R01", Text: "盘点 张老板 桃汁 5", At: at})
+	if err != nil || !strings.Contains(out.Replies[0], "【桃汁1L】") {
+		t.Fatalf("count of the new product: %v %q", err, out)
 	}
 }

@@ -17,7 +17,8 @@ const (
 	msgPendingDropped = "（上一条待确认的内容已取消，没有保存）"
 	msgAnswerMismatch = "请按上一条的提示回复，或回复「取消」放弃。"
 	msgBadChoice      = "请回复 1 到 %d 之间的数字，或回复「取消」。"
-	msgNotYet         = "收到。「%s」的记录功能还在开发中，这条先没保存。"
+	msgNothingToUndo  = "24小时内没有你的记录可以撤销。"
+	msgQueryWhom      = "查哪个客户？写法：查 客户 [产品]，如：查 张老板 苹果汁"
 	msgUnknown        = "没看懂这条 😅 发「帮助」看看怎么报，例如：盘点 张老板 苹果汁 120"
 )
 
@@ -74,12 +75,18 @@ func problemText(res *parser.Result) string {
 		switch p.Code {
 		case parser.ProblemCustomerMissing:
 			b.WriteString("没写客户")
+			if res.Intent == parser.IntentPriceReport {
+				b.WriteString("或地点")
+			}
 		case parser.ProblemCustomerUnknown:
 			fmt.Fprintf(&b, "没找到客户「%s」", p.Text)
 		case parser.ProblemItemsMissing:
 			b.WriteString("没写产品和数量")
 		case parser.ProblemProductUnknown:
 			fmt.Fprintf(&b, "没认出「%s」", p.Text)
+			if len(p.Suggest) > 0 {
+				fmt.Fprintf(&b, "，你是说 %s 吗？", strings.Join(p.Suggest, " 还是 "))
+			}
 		case parser.ProblemQtyMissing:
 			fmt.Fprintf(&b, "%s 没写数量", p.Text)
 		case parser.ProblemQtyFraction:
@@ -92,6 +99,8 @@ func problemText(res *parser.Result) string {
 			b.WriteString("没写价格")
 		case parser.ProblemDateMissing:
 			b.WriteString("没写日期")
+		case parser.ProblemNoteMissing:
+			b.WriteString("没写内容")
 		default:
 			b.WriteString(p.Text)
 		}

@@ -47,7 +47,7 @@ func (t *turn) saveCount(res *parser.Result, opts handleOpts) error {
 		}
 	}
 	if len(odd) > 0 && !opts.confirmed {
-		t.ask = &pending{Kind: pendingConfirm, Text: t.in.Text, At: t.in.At, Customer: res.Customer.Code}
+		t.ask = &pending{Kind: pendingConfirm, Text: t.in.Text, At: t.in.At, Customer: res.Customer.Code, GuessesOK: opts.guessesOK}
 		t.reply(implausibleText(res.Customer, odd))
 		return nil
 	}

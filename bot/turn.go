@@ -30,11 +30,13 @@ type pending struct {
 	At         time.Time `json:"at"`
 	Candidates []string  `json:"candidates,omitempty"` // customer codes, for pendingChoose
 	Customer   string    `json:"customer,omitempty"`   // chosen customer code
+	GuessesOK  bool      `json:"guesses_ok,omitempty"` // near names were confirmed
 }
 
 const (
-	pendingConfirm = "confirm"
-	pendingChoose  = "choose"
+	pendingConfirm = "confirm" // an implausible count
+	pendingGuess   = "guess"   // names read as near names
+	pendingChoose  = "choose"  // which of several customers
 )
 
 // turn is the handling of one message from a known user.
@@ -46,10 +48,11 @@ type turn struct {
 	ex   *models.Exchange
 	log  *slog.Logger
 
-	cat     *parser.Catalog
-	prefix  string   // said before the replies, such as "the question before was dropped"
-	ask     *pending // a question to remember once the exchange is saved
-	replies []string
+	cat      *parser.Catalog
+	prefix   string   // said before the replies, such as "the question before was dropped"
+	ask      *pending // a question to remember once the exchange is saved
+	visiting string   // the customer code of a visit begun, to remember
+	replies  []string
 }
 
 func (t *turn) convKey() string { return "conv:" + t.in.Platform + ":" + t.in.From }
@@ -92,14 +95,16 @@ func (t *turn) answer(p *pending, res *parser.Result) error {
 		t.ex.Replies = fixed(msgCancelled)
 		return nil
 	case res.Intent == parser.IntentConfirm && p.Kind == pendingConfirm:
-		return t.redo(p, handleOpts{confirmed: true, customer: p.Customer})
+		return t.redo(p, handleOpts{confirmed: true, guessesOK: true, customer: p.Customer})
+	case res.Intent == parser.IntentConfirm && p.Kind == pendingGuess:
+		return t.redo(p, handleOpts{guessesOK: true, customer: p.Customer})
 	case res.Intent == parser.IntentChoice && p.Kind == pendingChoose:
 		if res.Choice < 1 || res.Choice > len(p.Candidates) {
 			t.ask = p // keep asking
 			t.ex.Replies = fixed(fmt.Sprintf(msgBadChoice, len(p.Candidates)))
 			return nil
 		}
-		return t.redo(p, handleOpts{customer: p.Candidates[res.Choice-1]})
+		return t.redo(p, handleOpts{customer: p.Candidates[res.Choice-1], guessesOK: p.GuessesOK})
 	case res.Intent == parser.IntentConfirm || res.Intent == parser.IntentChoice:
 		t.ask = p
 		t.ex.Replies = fixed(msgAnswerMismatch)
@@ -117,6 +122,7 @@ func (t *turn) redo(p *pending, opts handleOpts) error {
 
 type handleOpts struct {
 	confirmed bool   // an implausible count was confirmed
+	guessesOK bool   // names read as near names were confirmed
 	customer  string // the customer chosen for an ambiguous name
 }
 
@@ -125,6 +131,7 @@ func (t *turn) handle(res *parser.Result, opts handleOpts) error {
 	if opts.customer != "" {
 		if cu := t.cat.Customer(opts.customer); cu != nil {
 			res.Customer, res.Candidates = cu, nil
+			res.Problems = dropProblem(res.Problems, parser.ProblemCustomerUnknown)
 		}
 	}
 	switch res.Intent {
@@ -134,9 +141,14 @@ func (t *turn) handle(res *parser.Result, opts handleOpts) error {
 	case parser.IntentUnknown:
 		t.reply(msgUnknown)
 		return nil
-	case parser.IntentStockCount, parser.IntentPurchase:
-	default:
-		t.reply(fmt.Sprintf(msgNotYet, intentName[res.Intent]))
+	case parser.IntentUndo:
+		return t.undo()
+	}
+	if err := t.applyVisit(res); err != nil {
+		return err
+	}
+	if res.Intent == parser.IntentQuery && res.Customer == nil && len(res.Candidates) == 0 && res.Complete() {
+		t.reply(msgQueryWhom)
 		return nil
 	}
 	if !res.Complete() {
@@ -144,19 +156,43 @@ func (t *turn) handle(res *parser.Result, opts handleOpts) error {
 		return nil
 	}
 	if len(res.Candidates) > 0 {
-		t.askCustomer(res)
+		t.askCustomer(res, opts)
 		return nil
 	}
-	if res.Intent == parser.IntentPurchase {
+	if len(res.Guesses) > 0 && !opts.guessesOK {
+		t.ask = &pending{Kind: pendingGuess, Text: t.in.Text, At: t.in.At}
+		if res.Customer != nil {
+			t.ask.Customer = res.Customer.Code
+		}
+		t.reply(guessText(res))
+		return nil
+	}
+	switch res.Intent {
+	case parser.IntentQuery:
+		return t.query(res)
+	case parser.IntentStockCount:
+		return t.saveCount(res, opts)
+	case parser.IntentPurchase:
 		t.savePurchase(res)
-		return nil
+	default:
+		t.saveReport(res)
 	}
-	return t.saveCount(res, opts)
+	return nil
+}
+
+func dropProblem(ps []parser.Problem, code string) []parser.Problem {
+	out := ps[:0]
+	for _, p := range ps {
+		if p.Code != code {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // askCustomer asks which of several customers an ambiguous name means.
-func (t *turn) askCustomer(res *parser.Result) {
-	p := &pending{Kind: pendingChoose, Text: t.in.Text, At: t.in.At}
+func (t *turn) askCustomer(res *parser.Result, opts handleOpts) {
+	p := &pending{Kind: pendingChoose, Text: t.in.Text, At: t.in.At, GuessesOK: opts.guessesOK}
 	for _, cu := range res.Candidates {
 		p.Candidates = append(p.Candidates, cu.Code)
 	}
@@ -200,8 +236,14 @@ func (t *turn) loadConversation() ([]byte, *conversation, error) {
 	return raw, conv, nil
 }
 
-// remember saves the question the turn asked, after its exchange was stored.
+// remember saves the question the turn asked and the visit it began, after its
+// exchange was stored.
 func (t *turn) remember() error {
+	if t.visiting != "" {
+		if err := t.bot.state.Set(t.ctx, t.visitKey(), []byte(t.visiting), visitTTL); err != nil {
+			return fmt.Errorf("bot: save visit: %w", err)
+		}
+	}
 	if t.ask == nil {
 		return nil
 	}

@@ -81,10 +81,21 @@ type Message struct {
 // ReportKind names what a report is.
 type ReportKind string
 
-// Report kinds.
+// Report kinds: one per kind of report a rep makes.
 const (
-	KindStockCount ReportKind = "stock_count"
-	KindPurchase   ReportKind = "purchase"
+	KindStockCount  ReportKind = "stock_count"
+	KindPurchase    ReportKind = "purchase"
+	KindOrder       ReportKind = "order"
+	KindVisit       ReportKind = "visit"
+	KindPlan        ReportKind = "plan"
+	KindNearExpiry  ReportKind = "near_expiry"
+	KindDamage      ReportKind = "damage"
+	KindPriceReport ReportKind = "price_report"
+	KindCrossRegion ReportKind = "cross_region"
+	KindCompetitor  ReportKind = "competitor"
+	KindComplaint   ReportKind = "complaint"
+	KindFeedback    ReportKind = "feedback"
+	KindPromise     ReportKind = "promise"
 )
 
 // Report is one thing a user reported, with its lines in the kind's table.
@@ -96,8 +107,26 @@ type Report struct {
 	CustomerID *int64
 	MessageID  *int64
 	Note       string
+	Price      *Money  // reported market price per case, or a competitor's price
+	OnDate     *string // YYYY-MM-DD: the planned day, the expiry day, a promise's due day
+	Place      string  // where, when it is not a customer (冲货 北郊)
+	Brand      string  // the competitor's brand
+	Flagged    bool    // a price below the floor price (乱价)
+	ResolvedAt *time.Time
 	ReportedAt time.Time
 	CreatedAt  time.Time
+	DeletedAt  gorm.DeletedAt
+}
+
+// ReportItem is a line of a report kind without a table of its own: a product with
+// or without a quantity (orders, near-expiry and damaged goods, prices), or a
+// customer (plans).
+type ReportItem struct {
+	ID         int64
+	ReportID   int64
+	CustomerID *int64
+	ProductID  *int64
+	Pieces     *int64
 	DeletedAt  gorm.DeletedAt
 }
 
@@ -137,5 +166,5 @@ func (Meta) TableName() string { return "meta" }
 
 // AllModels lists every model, for schema checks.
 func AllModels() []any {
-	return []any{&User{}, &Customer{}, &Product{}, &Message{}, &Report{}, &StockCount{}, &Delivery{}, &Meta{}}
+	return []any{&User{}, &Customer{}, &Product{}, &Message{}, &Report{}, &StockCount{}, &Delivery{}, &ReportItem{}, &Meta{}}
 }

@@ -157,10 +157,22 @@ type Exchange struct {
 	Report     *Report
 	Counts     []StockCount
 	Deliveries []Delivery
+	Items      []ReportItem
+	// Undo is a report of the sender to soft-delete with its lines.
+	Undo *Report
 	// Replies renders the reply texts once the report has its ID (0 when there is no report).
 	Replies func(reportID int64) []string
-	// Out holds the stored replies after SaveExchange.
-	Out []*Message
+	// Notices renders messages to other users, such as the sender's manager.
+	Notices func(reportID int64) []Notice
+	// Out holds the stored replies after SaveExchange, and NoticesOut the notices.
+	Out        []*Message
+	NoticesOut []*Message
+}
+
+// Notice is a message to a user other than the sender.
+type Notice struct {
+	UserID string
+	Text   string
 }
 
 // SaveExchange stores ex in one transaction. It returns ErrDuplicate, storing nothing,
@@ -202,6 +214,30 @@ func (s *Store) SaveExchange(ctx context.Context, ex *Exchange) error {
 					return err
 				}
 			}
+			for i := range ex.Items {
+				ex.Items[i].ReportID = r.ID
+			}
+			if len(ex.Items) > 0 {
+				if err := tx.Create(&ex.Items).Error; err != nil {
+					return err
+				}
+			}
+		}
+		if ex.Undo != nil {
+			if err := softDeleteReport(tx, ex.Undo.ID); err != nil {
+				return err
+			}
+		}
+		ex.NoticesOut = ex.NoticesOut[:0]
+		if ex.Notices != nil {
+			for _, n := range ex.Notices(reportID) {
+				m := &Message{Direction: Outbound, Platform: ex.In.Platform, UserID: n.UserID,
+					Peer: n.UserID, Text: n.Text, ReplyTo: &ex.In.ID, CreatedAt: now}
+				if err := tx.Create(m).Error; err != nil {
+					return err
+				}
+				ex.NoticesOut = append(ex.NoticesOut, m)
+			}
 		}
 		ex.Out = ex.Out[:0]
 		if ex.Replies == nil {
@@ -236,4 +272,60 @@ func (s *Store) MessageSeen(ctx context.Context, platform, msgID string) (bool, 
 		return false, fmt.Errorf("models: message seen: %w", err)
 	}
 	return n > 0, nil
+}
+
+// softDeleteReport marks a report and all its lines deleted.
+func softDeleteReport(tx *gorm.DB, id int64) error {
+	for _, m := range []any{&StockCount{}, &Delivery{}, &ReportItem{}} {
+		if err := tx.Where("report_id = ?", id).Delete(m).Error; err != nil {
+			return err
+		}
+	}
+	return tx.Where("id = ?", id).Delete(&Report{}).Error
+}
+
+// LastReport returns the user's latest report filed at or after since, not undone.
+// It returns ErrNotFound if there is none.
+func (s *Store) LastReport(ctx context.Context, userID string, since time.Time) (*Report, error) {
+	var r Report
+	err := s.db.WithContext(ctx).Where("user_id = ? AND reported_at >= ?", userID, since.UTC()).
+		Order("id DESC").Take(&r).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("models: last report of %s: %w", userID, err)
+	}
+	return &r, nil
+}
+
+// LatestCounts returns the latest stock count of each product at a customer, as of at.
+func (s *Store) LatestCounts(ctx context.Context, customerID int64, at time.Time) ([]StockCount, error) {
+	var out []StockCount
+	err := s.db.WithContext(ctx).Raw(`
+		SELECT sc.* FROM stock_counts sc
+		WHERE sc.customer_id = ? AND sc.deleted_at IS NULL AND sc.counted_at <= ?
+		  AND sc.id = (SELECT s2.id FROM stock_counts s2
+		               WHERE s2.customer_id = sc.customer_id AND s2.product_id = sc.product_id
+		                 AND s2.deleted_at IS NULL AND s2.counted_at <= ?
+		               ORDER BY s2.counted_at DESC, s2.id DESC LIMIT 1)
+		ORDER BY sc.product_id`, customerID, at.UTC(), at.UTC()).Scan(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("models: latest counts: %w", err)
+	}
+	return out, nil
+}
+
+// LastReportOfKind returns a customer's latest report of kind as of at, or ErrNotFound.
+func (s *Store) LastReportOfKind(ctx context.Context, customerID int64, kind ReportKind, at time.Time) (*Report, error) {
+	var r Report
+	err := s.db.WithContext(ctx).Where("customer_id = ? AND kind = ? AND reported_at <= ?", customerID, kind, at.UTC()).
+		Order("reported_at DESC, id DESC").Take(&r).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("models: last %s: %w", kind, err)
+	}
+	return &r, nil
 }

@@ -13,9 +13,12 @@ type Catalog struct {
 	customers []models.Customer
 	users     map[string]*models.User
 	byCode    map[string]int32 // customer code → index
+	byID      map[int64]int32  // customer ID → index
+	prodByID  map[int64]int32  // product ID → index
 	prodCode  map[string]int32 // product code → index
 	words     *trie
 	values    []entry
+	fuzzy     fuzzyIndex
 }
 
 // entry is what a word in the vocabulary means. A word may name several customers
@@ -36,6 +39,8 @@ func NewCatalog(c *models.Catalog) *Catalog {
 		customers: c.Customers,
 		users:     make(map[string]*models.User, len(c.Users)),
 		byCode:    make(map[string]int32, len(c.Customers)),
+		byID:      make(map[int64]int32, len(c.Customers)),
+		prodByID:  make(map[int64]int32, len(c.Products)),
 		prodCode:  make(map[string]int32, len(c.Products)),
 	}
 	for i := range c.Users {
@@ -66,6 +71,7 @@ func NewCatalog(c *models.Catalog) *Catalog {
 	}
 	for i, p := range c.Products {
 		cat.prodCode[p.Code] = int32(i)
+		cat.prodByID[p.ID] = int32(i)
 		for _, w := range append([]string{p.Name}, models.SplitAliases(p.Aliases)...) {
 			if e := get(w); e != nil && !contains(e.products, int32(i)) {
 				e.products = append(e.products, int32(i))
@@ -74,6 +80,7 @@ func NewCatalog(c *models.Catalog) *Catalog {
 	}
 	for i, cu := range c.Customers {
 		cat.byCode[cu.Code] = int32(i)
+		cat.byID[cu.ID] = int32(i)
 		for _, w := range append([]string{cu.Name}, models.SplitAliases(cu.Aliases)...) {
 			if e := get(w); e != nil && !contains(e.customers, int32(i)) {
 				e.customers = append(e.customers, int32(i))
@@ -128,4 +135,20 @@ func (c *Catalog) FirstUser(role models.Role) string {
 		}
 	}
 	return first
+}
+
+// CustomerByID returns the customer with id, or nil.
+func (c *Catalog) CustomerByID(id int64) *models.Customer {
+	if i, ok := c.byID[id]; ok {
+		return &c.customers[i]
+	}
+	return nil
+}
+
+// ProductByID returns the product with id, or nil.
+func (c *Catalog) ProductByID(id int64) *models.Product {
+	if i, ok := c.prodByID[id]; ok {
+		return &c.products[i]
+	}
+	return nil
 }

@@ -1,6 +1,10 @@
 package parser
 
-import "time"
+import (
+	"time"
+
+	"channelbot/models"
+)
 
 type tokKind uint8
 
@@ -22,7 +26,8 @@ type token struct {
 	val        int32 // vocabulary entry, for keywords and names
 	num        number
 	date       Date
-	used       bool // consumed while assembling the result
+	used       bool            // consumed while assembling the result
+	guess      *models.Product // the product unknown words were read as
 }
 
 // lex splits a normalized message into tokens: longest vocabulary match first, then

@@ -27,6 +27,8 @@ var (
 	otherUnits = []string{"份", "天", "次", "家", "人", "米", "个月", "周", "%"}
 	// perCase follows a price: 38元一箱, 38一箱, 38元/箱, 38每箱.
 	perCase = []string{"一箱", "每箱", "/箱", "一件", "每件"}
+	// perPiece follows a price of one bottle: 3.5元一瓶.
+	perPiece = []string{"一瓶", "每瓶", "/瓶", "一罐", "每罐", "一听", "一个", "一支", "一包", "一袋", "一盒"}
 )
 
 // hasPrefix reports whether s starts with p, rune by rune.
@@ -114,11 +116,12 @@ func chinese(s []rune) (int64, int) {
 
 // number is a number in a message with what follows it.
 type number struct {
-	val    decimal
-	loose  int64 // 3箱6瓶: the 6
-	kind   numKind
-	month  int // numMonthDay
-	length int // runes consumed, unit included
+	val      decimal
+	loose    int64 // 3箱6瓶: the 6
+	kind     numKind
+	month    int  // numMonthDay
+	perPiece bool // a price of one piece, not one case
+	length   int  // runes consumed, unit included
 }
 
 // readNumber reads a number and its unit at the start of s. ok is false when s does
@@ -161,6 +164,10 @@ func readNumber(s []rune) (n number, ok bool) {
 			}
 		}
 		i += prefixLen(s[i:], perCase)
+		if l := prefixLen(s[i:], perPiece); l > 0 {
+			n.perPiece = true
+			i += l
+		}
 		n.length = i
 		return n, true
 	}
@@ -191,6 +198,10 @@ func readNumber(s []rune) (n number, ok bool) {
 	if l := prefixLen(rest, perCase); l > 0 {
 		// 38一箱: a price per case.
 		n.kind, n.length = numPrice, i+l
+		return n, true
+	}
+	if l := prefixLen(rest, perPiece); l > 0 {
+		n.kind, n.perPiece, n.length = numPrice, true, i+l
 		return n, true
 	}
 	n.kind, n.length = numBare, i

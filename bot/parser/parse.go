@@ -29,6 +29,7 @@ const (
 	ProblemDateMissing      = "date_missing"        // a plan without a day
 	ProblemStrayNumber      = "qty_without_product" // a number no product claims
 	ProblemDuplicateProduct = "duplicate_product"   // one product twice in a count
+	ProblemNoteMissing      = "note_missing"        // a complaint, suggestion or promise that says nothing
 )
 
 // Problem is one thing Parse could not make sense of.
@@ -36,6 +37,7 @@ type Problem struct {
 	Code    string
 	Text    string          // the words concerned, as typed
 	Product *models.Product // for quantity problems
+	Suggest []string        // names it may mean, for unknown names
 }
 
 // Result is what a message says.
@@ -51,11 +53,19 @@ type Result struct {
 	Candidates []*models.Customer
 	// CustomerText is the name as typed.
 	CustomerText string
-	Items        []Item
-	Price        *models.Money
-	Date         *Date
-	Note         string
-	Problems     []Problem
+	// Customers are further customers a plan names (计划 明天 张老板 宏城).
+	Customers []*models.Customer
+	Items     []Item
+	// Place is where, when it is not a customer (冲货 北郊); Brand a competitor's brand.
+	Place, Brand string
+	// PerPiece says Price is for one piece (3.5元一瓶), not one case.
+	PerPiece bool
+	// Guesses are names read as near catalog names; confirm before storing.
+	Guesses  []Guess
+	Price    *models.Money
+	Date     *Date
+	Note     string
+	Problems []Problem
 }
 
 // Complete reports whether the result can be stored as it is.
@@ -98,10 +108,18 @@ func (c *Catalog) Parse(text string, sender *models.User, now time.Time) *Result
 		toks = c.dropInline(toks)
 	}
 	c.customer(toks, rs, sender, r)
+	switch r.Intent {
+	case IntentCompetitor:
+		r.Brand = c.firstText(toks, rs)
+	case IntentCrossRegion:
+		if r.Customer == nil && len(r.Candidates) == 0 {
+			r.Place = c.firstText(toks, rs)
+		}
+	}
 	if itemIntents[r.Intent] {
-		c.items(toks, rs, r)
+		toks = c.items(toks, rs, r)
 	} else {
-		c.mentions(toks, r)
+		toks = c.mentions(toks, rs, r)
 	}
 	c.priceAndDate(toks, r)
 	r.Note = note(toks, rs)
@@ -190,17 +208,32 @@ func (c *Catalog) dropInline(toks []token) []token {
 }
 
 // customer picks the customer: the first name that names one, resolved in the
-// sender's scope. Without one, the first unknown words before any product stand
-// for the customer's name.
+// sender's scope. Without one, the first unknown words before any product stand for
+// the customer's name, read as a near name when the catalog has one. A plan may name
+// more customers.
 func (c *Catalog) customer(toks []token, rs []rune, sender *models.User, r *Result) {
 	for i := range toks {
 		t := &toks[i]
 		if t.kind != tkName || len(c.values[t.val].customers) == 0 {
 			continue
 		}
+		if r.CustomerText != "" {
+			if r.Intent != IntentPlan {
+				break
+			}
+			t.used = true
+			var more Result
+			c.resolveCustomer(c.values[t.val].customers, sender, &more)
+			if more.Customer != nil {
+				r.Customers = append(r.Customers, more.Customer)
+			}
+			continue
+		}
 		t.used = true
 		r.CustomerText = string(rs[t.start:t.end])
 		c.resolveCustomer(c.values[t.val].customers, sender, r)
+	}
+	if r.CustomerText != "" || r.Intent == IntentCrossRegion || r.Intent == IntentCompetitor {
 		return
 	}
 	for i := range toks {
@@ -208,11 +241,18 @@ func (c *Catalog) customer(toks []token, rs []rune, sender *models.User, r *Resu
 		if t.kind == tkName || t.kind == tkNumber {
 			return
 		}
-		if t.kind == tkText && r.Intent != IntentCrossRegion && r.Intent != IntentCompetitor {
-			t.used = true
-			r.CustomerText = string(rs[t.start:t.end])
-			return
+		if t.kind != tkText {
+			continue
 		}
+		t.used = true
+		r.CustomerText = string(rs[t.start:t.end])
+		if cands := c.fuzzyCustomers(rs[t.start:t.end]); len(cands) > 0 {
+			c.resolveCustomer(cands, sender, r)
+			if r.Customer != nil {
+				r.Guesses = append(r.Guesses, Guess{Typed: r.CustomerText, Meant: r.Customer.Name})
+			}
+		}
+		return
 	}
 }
 
@@ -256,9 +296,26 @@ func (c *Catalog) resolveCustomer(cands []int32, sender *models.User, r *Result)
 	}
 }
 
+// firstText takes the first unknown words left: a competitor's brand, a place.
+func (c *Catalog) firstText(toks []token, rs []rune) string {
+	for i := range toks {
+		if t := &toks[i]; t.kind == tkText && !t.used {
+			t.used = true
+			return string(rs[t.start:t.end])
+		}
+	}
+	return ""
+}
+
 // productOf returns the product a name token means, or nil.
 func (c *Catalog) productOf(t *token) *models.Product {
-	if t.kind != tkName || t.used {
+	if t.used {
+		return nil
+	}
+	if t.guess != nil {
+		return t.guess
+	}
+	if t.kind != tkName {
 		return nil
 	}
 	if ps := c.values[t.val].products; len(ps) > 0 {
@@ -271,9 +328,53 @@ func isQty(t *token) bool {
 	return t.kind == tkNumber && !t.used && (t.num.kind == numBare || t.num.kind == numCases || t.num.kind == numPieces)
 }
 
+// guessProducts reads unknown words as the product they are one slip away from
+// (苹果之 → 苹果汁). A product name with a character or two glued on is read whole.
+// Words that could be several products become a problem that lists them.
+func (c *Catalog) guessProducts(toks []token, rs []rune, r *Result) []token {
+	out := toks[:0]
+	for i := 0; i < len(toks); i++ {
+		t := toks[i]
+		if t.kind == tkName && !t.used && i+1 < len(toks) {
+			nx := toks[i+1]
+			if nx.kind == tkText && nx.start == t.end && nx.end-nx.start <= 2 && !nx.used {
+				t.kind, t.end, t.spaceAfter = tkText, nx.end, nx.spaceAfter
+				i++
+			}
+		}
+		out = append(out, t)
+	}
+	toks = out
+	for i := range toks {
+		t := &toks[i]
+		if t.kind != tkText || t.used {
+			continue
+		}
+		typed := rs[t.start:t.end]
+		switch ps := c.fuzzyProducts(typed); len(ps) {
+		case 0:
+		case 1:
+			t.guess = ps[0]
+			r.Guesses = append(r.Guesses, Guess{Typed: string(typed), Meant: ps[0].Name})
+		default:
+			t.used = true
+			pr := Problem{Code: ProblemProductUnknown, Text: string(typed)}
+			for _, p := range ps {
+				pr.Suggest = append(pr.Suggest, p.Name)
+			}
+			r.Problems = append(r.Problems, pr)
+			if q := i + 1; q < len(toks) && isQty(&toks[q]) {
+				toks[q].used = true
+			}
+		}
+	}
+	return toks
+}
+
 // items pairs products with quantities. A message puts quantities either after each
 // product (苹果汁 120) or before it (120箱苹果汁); whichever comes first sets the order.
-func (c *Catalog) items(toks []token, rs []rune, r *Result) {
+func (c *Catalog) items(toks []token, rs []rune, r *Result) []token {
+	toks = c.guessProducts(toks, rs, r)
 	qtyFirst := false
 	for i := range toks {
 		if c.productOf(&toks[i]) != nil {
@@ -291,15 +392,6 @@ func (c *Catalog) items(toks []token, rs []rune, r *Result) {
 			continue
 		}
 		t.used = true
-		if i+1 < len(toks) && toks[i+1].kind == tkText && toks[i+1].start == t.end {
-			// A product name with unknown characters glued on ("苹果之") is an unknown word.
-			toks[i+1].used = true
-			r.Problems = append(r.Problems, Problem{Code: ProblemProductUnknown, Text: string(rs[t.start:toks[i+1].end])})
-			if i+2 < len(toks) && isQty(&toks[i+2]) {
-				toks[i+2].used = true
-			}
-			continue
-		}
 		it := Item{Product: p}
 		var q *token
 		if qtyFirst {
@@ -337,16 +429,26 @@ func (c *Catalog) items(toks []token, rs []rune, r *Result) {
 		}
 		r.Problems = append(r.Problems, Problem{Code: ProblemStrayNumber, Text: string(rs[t.start:t.end])})
 	}
+	return toks
 }
 
-// mentions collects the products a non-counting message names, without quantities.
-func (c *Catalog) mentions(toks []token, r *Result) {
-	for i := range toks {
-		if p := c.productOf(&toks[i]); p != nil {
-			toks[i].used = true
-			r.Items = append(r.Items, Item{Product: p})
+// mentions collects the products a message names without quantities. A price report
+// or cross-region report that names none may have mistyped one.
+func (c *Catalog) mentions(toks []token, rs []rune, r *Result) []token {
+	add := func() {
+		for i := range toks {
+			if p := c.productOf(&toks[i]); p != nil {
+				toks[i].used = true
+				r.Items = append(r.Items, Item{Product: p})
+			}
 		}
 	}
+	add()
+	if len(r.Items) == 0 && (r.Intent == IntentPriceReport || r.Intent == IntentCrossRegion) {
+		toks = c.guessProducts(toks, rs, r)
+		add()
+	}
+	return toks
 }
 
 // priceAndDate takes the first price and the first day the message names.
@@ -364,7 +466,7 @@ func (c *Catalog) priceAndDate(toks []token, r *Result) {
 			(t.num.kind == numPrice || t.num.kind == numBare && priceIntents[r.Intent]):
 			if fen, ok := t.num.val.fen(); ok {
 				m := models.Money(fen)
-				r.Price, t.used = &m, true
+				r.Price, r.PerPiece, t.used = &m, t.num.perPiece, true
 			}
 		}
 	}
@@ -389,7 +491,11 @@ func note(toks []token, rs []rune) string {
 func (c *Catalog) check(r *Result) {
 	needsCustomer := r.Intent != IntentCrossRegion && r.Intent != IntentCompetitor && r.Intent != IntentQuery ||
 		r.Intent == IntentQuery && r.CustomerText != ""
-	if r.Customer == nil && len(r.Candidates) == 0 && needsCustomer {
+	if r.Intent == IntentPriceReport && r.Customer == nil && len(r.Candidates) == 0 && r.CustomerText != "" {
+		// 价格 北郊 苹果汁 38: a place, not a customer.
+		r.Place, r.CustomerText = r.CustomerText, ""
+	}
+	if r.Customer == nil && len(r.Candidates) == 0 && needsCustomer && r.Place == "" {
 		if r.CustomerText != "" {
 			r.Problems = append(r.Problems, Problem{Code: ProblemCustomerUnknown, Text: r.CustomerText})
 		} else if r.Intent != IntentQuery {
@@ -410,6 +516,19 @@ func (c *Catalog) check(r *Result) {
 				r.Problems = append(r.Problems, Problem{Code: ProblemQtyMissing, Text: it.Product.Name, Product: it.Product})
 			}
 		}
+	}
+	switch r.Intent {
+	case IntentPriceReport, IntentCrossRegion:
+		if len(r.Items) == 0 && !hasProblem(r, ProblemProductUnknown) {
+			r.Problems = append(r.Problems, Problem{Code: ProblemItemsMissing})
+		}
+	case IntentComplaint, IntentFeedback, IntentPromise:
+		if r.Note == "" && len(r.Items) == 0 {
+			r.Problems = append(r.Problems, Problem{Code: ProblemNoteMissing})
+		}
+	}
+	if r.Intent == IntentNearExpiry && r.Date == nil {
+		r.Problems = append(r.Problems, Problem{Code: ProblemDateMissing})
 	}
 	if r.Intent == IntentPriceReport && r.Price == nil {
 		r.Problems = append(r.Problems, Problem{Code: ProblemPriceMissing})

@@ -1,0 +1,292 @@
+package bot
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"channelbot/bot/parser"
+	"channelbot/models"
+)
+
+// visitTTL is how long after "拜访 X" reports without a customer apply to X.
+const visitTTL = 2 * time.Hour
+
+func (t *turn) visitKey() string { return "visit:" + t.in.Platform + ":" + t.in.From }
+
+// applyVisit fills in the customer of the visit in progress when a report names none.
+func (t *turn) applyVisit(res *parser.Result) error {
+	if res.Customer != nil || len(res.Candidates) > 0 || res.CustomerText != "" || len(res.Problems) == 0 {
+		return nil
+	}
+	i := -1
+	for j, p := range res.Problems {
+		if p.Code == parser.ProblemCustomerMissing {
+			i = j
+		}
+	}
+	if i < 0 {
+		return nil
+	}
+	code, ok, err := t.bot.state.Get(t.ctx, t.visitKey())
+	if err != nil {
+		return fmt.Errorf("bot: load visit: %w", err)
+	}
+	if cu := t.cat.Customer(string(code)); ok && cu != nil {
+		res.Customer = cu
+		res.Problems = append(res.Problems[:i], res.Problems[i+1:]...)
+	}
+	return nil
+}
+
+// saveReport stores a report of a kind other than counts and deliveries, and tells
+// the manager about price violations and cross-region goods.
+func (t *turn) saveReport(res *parser.Result) {
+	r := &models.Report{Kind: models.ReportKind(res.Intent), UserID: t.user.ID, ReportedAt: t.in.At,
+		Note: res.Note, Place: res.Place, Brand: res.Brand, Price: res.Price}
+	if res.Customer != nil {
+		r.CustomerID = &res.Customer.ID
+	}
+	if res.Date != nil {
+		d := res.Date.String()
+		r.OnDate = &d
+	}
+	t.ex.Report = r
+	for _, it := range res.Items {
+		item := models.ReportItem{CustomerID: r.CustomerID, ProductID: &it.Product.ID}
+		if it.HasQty {
+			item.Pieces = &it.Pieces
+		}
+		t.ex.Items = append(t.ex.Items, item)
+	}
+	if res.Intent == parser.IntentPlan {
+		for _, cu := range append([]*models.Customer{res.Customer}, res.Customers...) {
+			t.ex.Items = append(t.ex.Items, models.ReportItem{CustomerID: &cu.ID})
+		}
+	}
+	var floor *models.Product
+	if res.Intent == parser.IntentPriceReport {
+		floor = belowFloor(res)
+		r.Flagged = floor != nil
+	}
+	if res.Intent == parser.IntentVisit {
+		t.visiting = res.Customer.Code
+	}
+	t.ex.Replies = t.render(func(id int64) string { return receiptText(id, res, floor, t.cat, t.bot.loc) })
+	if (floor != nil || res.Intent == parser.IntentCrossRegion) && t.user.ManagerID != "" {
+		mgr := t.user.ManagerID
+		t.ex.Notices = func(id int64) []models.Notice {
+			return []models.Notice{{UserID: mgr, Text: alertText(id, res, floor, t.user)}}
+		}
+	}
+}
+
+// belowFloor returns the first product whose reported price is under its floor price.
+func belowFloor(res *parser.Result) *models.Product {
+	if res.Price == nil {
+		return nil
+	}
+	for _, it := range res.Items {
+		p := it.Product
+		perCase := *res.Price
+		if res.PerPiece {
+			perCase *= models.Money(max(p.PackSize, 1))
+		}
+		if p.FloorPrice > 0 && perCase < p.FloorPrice {
+			return p
+		}
+	}
+	return nil
+}
+
+// where names the customer or place of a report.
+func where(res *parser.Result) string {
+	if res.Customer != nil {
+		return res.Customer.Name
+	}
+	return res.Place
+}
+
+func priceText(res *parser.Result) string {
+	if res.Price == nil {
+		return ""
+	}
+	if res.PerPiece {
+		return res.Price.String() + "元/" + pieceUnit(res)
+	}
+	if len(res.Items) > 0 && res.Intent != parser.IntentCompetitor {
+		return res.Price.String() + "元/箱"
+	}
+	return res.Price.String() + "元"
+}
+
+func pieceUnit(res *parser.Result) string {
+	if len(res.Items) > 0 && res.Items[0].Product.PackUnit != "" {
+		return res.Items[0].Product.PackUnit
+	}
+	return "瓶"
+}
+
+// dateText writes a day as reps say it: 11月24日（周二）.
+func dateText(d *parser.Date) string {
+	wd := []string{"日", "一", "二", "三", "四", "五", "六"}[d.In(time.UTC).Weekday()]
+	return fmt.Sprintf("%d月%d日（周%s）", d.Month, d.Day, wd)
+}
+
+var receiptTitle = map[parser.Intent]string{
+	parser.IntentOrder:       "🧾 订货",
+	parser.IntentVisit:       "📍 拜访",
+	parser.IntentPlan:        "🗓 计划",
+	parser.IntentNearExpiry:  "⏳ 即期",
+	parser.IntentDamage:      "💔 破损",
+	parser.IntentPriceReport: "💰 价格",
+	parser.IntentCrossRegion: "🚨 冲货",
+	parser.IntentCompetitor:  "👀 竞品",
+	parser.IntentComplaint:   "📣 客诉",
+	parser.IntentFeedback:    "💡 建议",
+	parser.IntentPromise:     "🤝 承诺",
+}
+
+// receiptText echoes what was recorded, with the record number.
+func receiptText(id int64, res *parser.Result, floor *models.Product, cat *parser.Catalog, loc *time.Location) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s已记录 #%d", receiptTitle[res.Intent], id)
+	switch {
+	case res.Intent == parser.IntentCompetitor && res.Brand != "":
+		fmt.Fprintf(&b, " · %s", res.Brand)
+		if w := where(res); w != "" {
+			fmt.Fprintf(&b, " @ %s", w)
+		}
+	case where(res) != "" && res.Intent != parser.IntentPlan:
+		fmt.Fprintf(&b, " · %s", where(res))
+	}
+	if res.Intent == parser.IntentPlan {
+		names := []string{res.Customer.Name}
+		for _, cu := range res.Customers {
+			names = append(names, cu.Name)
+		}
+		fmt.Fprintf(&b, "\n%s 拜访 %s", dateText(res.Date), strings.Join(names, "、"))
+	}
+	for _, it := range res.Items {
+		b.WriteString("\n" + it.Product.Name)
+		if it.HasQty {
+			b.WriteString(" " + it.Product.FormatQty(it.Pieces))
+		}
+	}
+	if p := priceText(res); p != "" {
+		b.WriteString("\n价格 " + p)
+	}
+	if res.Date != nil && res.Intent != parser.IntentPlan {
+		label := map[parser.Intent]string{parser.IntentNearExpiry: "到期", parser.IntentPromise: "期限"}[res.Intent]
+		if label == "" {
+			label = "日期"
+		}
+		fmt.Fprintf(&b, "\n%s %s", label, dateText(res.Date))
+	}
+	if res.Note != "" {
+		b.WriteString("\n备注：" + res.Note)
+	}
+	switch {
+	case floor != nil:
+		fmt.Fprintf(&b, "\n⚠️ 低于%s限价 %s元/箱，是乱价，已报给经理。", floor.Name, floor.FloorPrice)
+	case res.Intent == parser.IntentCrossRegion:
+		b.WriteString("\n已报给经理，有照片请补发。")
+	case res.Intent == parser.IntentVisit:
+		b.WriteString("\n接下来2小时，不写客户的上报都记在这家。")
+	}
+	return b.String()
+}
+
+// alertText is what the manager is told at once.
+func alertText(id int64, res *parser.Result, floor *models.Product, rep *models.User) string {
+	var b strings.Builder
+	if floor != nil {
+		fmt.Fprintf(&b, "⚠️ 乱价：%s %s %s，低于限价 %s元/箱", where(res), floor.Name, priceText(res), floor.FloorPrice)
+	} else {
+		b.WriteString("🚨 冲货：" + where(res))
+		for _, it := range res.Items {
+			b.WriteString(" " + it.Product.Name)
+		}
+		if p := priceText(res); p != "" {
+			b.WriteString(" " + p)
+		}
+	}
+	if res.Note != "" {
+		b.WriteString("，" + res.Note)
+	}
+	fmt.Fprintf(&b, "\n%s 报告 #%d", rep.Name, id)
+	return b.String()
+}
+
+// undo soft-deletes the sender's last record of the past 24 hours.
+func (t *turn) undo() error {
+	r, err := t.bot.store.LastReport(t.ctx, t.user.ID, t.in.At.Add(-24*time.Hour))
+	if errors.Is(err, models.ErrNotFound) {
+		t.reply(msgNothingToUndo)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	t.ex.Undo = r
+	what := intentName[parser.Intent(r.Kind)]
+	if r.CustomerID != nil {
+		if cu := t.cat.CustomerByID(*r.CustomerID); cu != nil {
+			what += " · " + cu.Name
+		}
+	}
+	t.reply(fmt.Sprintf("↩️ 已撤销 #%d（%s，%s 报的）", r.ID, what, r.ReportedAt.In(t.bot.loc).Format("1月2日 15:04")))
+	return nil
+}
+
+// query answers "查 客户 [产品]" with the latest counts and the last visit.
+func (t *turn) query(res *parser.Result) error {
+	cu := res.Customer
+	counts, err := t.bot.store.LatestCounts(t.ctx, cu.ID, t.in.At)
+	if err != nil {
+		return err
+	}
+	want := map[int64]bool{}
+	for _, it := range res.Items {
+		want[it.Product.ID] = true
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "🔎 %s（%s %s类）", cu.Name, cu.Region, cu.Tier)
+	shown := 0
+	for _, c := range counts {
+		p := t.cat.ProductByID(c.ProductID)
+		if p == nil || len(want) > 0 && !want[p.ID] {
+			continue
+		}
+		shown++
+		fmt.Fprintf(&b, "\n%s 本存 %s（%s盘点）", p.Name, p.FormatQty(c.Pieces), c.CountedAt.In(t.bot.loc).Format("1月2日"))
+	}
+	if shown == 0 {
+		b.WriteString("\n还没有盘点记录。")
+	}
+	v, err := t.bot.store.LastReportOfKind(t.ctx, cu.ID, models.KindVisit, t.in.At)
+	switch {
+	case err == nil:
+		fmt.Fprintf(&b, "\n上次拜访 %s", v.ReportedAt.In(t.bot.loc).Format("1月2日"))
+	case errors.Is(err, models.ErrNotFound):
+		b.WriteString("\n还没有拜访记录。")
+	default:
+		return err
+	}
+	t.reply(b.String())
+	return nil
+}
+
+// guessText asks whether near names meant what the bot read.
+func guessText(res *parser.Result) string {
+	var b strings.Builder
+	for _, g := range res.Guesses {
+		fmt.Fprintf(&b, "没认出「%s」，你是说 %s 吗？\n", g.Typed, g.Meant)
+	}
+	if got := understood(res); got != "" {
+		b.WriteString("按这样理解：" + got + "\n")
+	}
+	b.WriteString("对的请回复「确认」，不对请回复「取消」后重发。")
+	return b.String()
+}
