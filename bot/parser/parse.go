@@ -80,7 +80,8 @@ var priceIntents = map[Intent]bool{IntentPriceReport: true, IntentCrossRegion: t
 // Parse reads text sent by sender (nil when unknown) at now, in now's location.
 func (c *Catalog) Parse(text string, sender *models.User, now time.Time) *Result {
 	var buf [24]token
-	rs := normalize([]rune(strings.TrimSpace(text)))
+	text = strings.TrimSpace(text)
+	rs := normalize([]rune(text))
 	toks := c.lex(rs, now, buf[:0])
 	r := &Result{Intent: IntentUnknown}
 	if len(toks) == 0 {
@@ -122,7 +123,7 @@ func (c *Catalog) Parse(text string, sender *models.User, now time.Time) *Result
 		toks = c.mentions(toks, rs, r)
 	}
 	c.priceAndDate(toks, r)
-	r.Note = note(toks, rs)
+	r.Note = note(toks, text)
 	c.check(r)
 	return r
 }
@@ -472,19 +473,22 @@ func (c *Catalog) priceAndDate(toks []token, r *Result) {
 	}
 }
 
-// note is what remains of the message once names, numbers and keywords are taken.
-func note(toks []token, rs []rune) string {
-	var b strings.Builder
+// note is what the message says beyond the names, numbers and keywords it starts
+// with: the rest of the text as typed, from the first word not taken.
+func note(toks []token, text string) string {
 	for _, t := range toks {
 		if t.used {
 			continue
 		}
-		if b.Len() > 0 {
-			b.WriteByte(' ')
+		i := 0
+		for off := range text {
+			if i == t.start {
+				return strings.TrimRight(strings.TrimSpace(text[off:]), "。.，,！!")
+			}
+			i++
 		}
-		b.WriteString(string(rs[t.start:t.end]))
 	}
-	return b.String()
+	return ""
 }
 
 // check lists what the intent needs and the message lacks.

@@ -60,7 +60,7 @@ var keywords = map[string]Intent{
 var answerIntents = map[Intent]bool{IntentConfirm: true, IntentCancel: true}
 
 // fillers are words that carry nothing: skipped between names and numbers.
-var fillers = []string{"那里", "那边", "这里", "店里", "家里", "仓库", "去", "在", "的", "了", "有", "共", "一共", "总共", "库里"}
+var fillers = []string{"那里", "那边", "这里", "店里", "家里", "仓库", "去", "在", "的", "了", "有", "共", "一共", "总共", "库里", "到期", "过期"}
 
 // Usage is the one-line format of each reporting intent, for help and error replies.
 var Usage = map[Intent]string{
