@@ -43,10 +43,11 @@ const (
 
 	EnvWeComCorpID  = "WECOM_CORP_ID"
 	EnvWeComAgentID = "WECOM_AGENT_ID"
-	EnvWeComSecret  = "WECOM_SECRET"   // secret
-	EnvWeComToken   = "WECOM_TOKEN"    // secret
-	EnvWeComAESKey  = "WECOM_AES_KEY"  // secret; 43-character EncodingAESKey
-	EnvWeComAPIBase = "WECOM_API_BASE" // base URL of the WeCom API
+	EnvWeComSecret  = "WECOM_SECRET"              // secret
+	EnvWeComToken   = "WECOM_TOKEN"               // secret
+	EnvWeComAESKey  = "WECOM_AES_KEY"             // secret; 43-character EncodingAESKey
+	EnvWeComAPIBase = "WECOM_API_BASE"            // base URL of the WeCom API
+	EnvWeComAppRate = "WECOM_APP_RATE_PER_MINUTE" // app-wide send limit
 
 	EnvFeishuAppID             = "FEISHU_APP_ID"
 	EnvFeishuAppSecret         = "FEISHU_APP_SECRET"         // secret
@@ -68,6 +69,7 @@ const (
 	DefaultListenAddr    = ":8080"
 	DefaultTimezone      = "Asia/Shanghai"
 	DefaultWeComAPIBase  = "https://qyapi.weixin.qq.com"
+	DefaultWeComAppRate  = 6000
 	DefaultFeishuAPIBase = "https://open.feishu.cn"
 )
 
@@ -172,6 +174,10 @@ type WeCom struct {
 	Token   Secret // WECOM_TOKEN, for callback signatures
 	AESKey  Secret // WECOM_AES_KEY, 43-character EncodingAESKey
 	APIBase string // WECOM_API_BASE
+	// AppRatePerMinute is WECOM_APP_RATE_PER_MINUTE: how many messages the app
+	// sends per minute at most, all recipients together (default 6000, under the
+	// 10 000 per minute WeCom allows one API of a company).
+	AppRatePerMinute int
 }
 
 // Enabled reports whether any WeCom credential is set. After a successful
@@ -217,7 +223,7 @@ func Default() *Config {
 		TimezoneName: DefaultTimezone,
 		LogLevel:     slog.LevelInfo,
 		LogFormat:    LogFormatJSON,
-		WeCom:        WeCom{APIBase: DefaultWeComAPIBase},
+		WeCom:        WeCom{APIBase: DefaultWeComAPIBase, AppRatePerMinute: DefaultWeComAppRate},
 		Feishu:       Feishu{APIBase: DefaultFeishuAPIBase, Mode: FeishuModeWebhook},
 	}
 }
@@ -255,6 +261,7 @@ func load(getenv func(string) string, readFile func(string) ([]byte, error)) (*C
 	l.secret(EnvWeComToken, &c.WeCom.Token)
 	l.secret(EnvWeComAESKey, &c.WeCom.AESKey)
 	l.string(EnvWeComAPIBase, &c.WeCom.APIBase)
+	l.positiveInt(EnvWeComAppRate, &c.WeCom.AppRatePerMinute)
 
 	l.string(EnvFeishuAppID, &c.Feishu.AppID)
 	l.secret(EnvFeishuAppSecret, &c.Feishu.AppSecret)
@@ -278,6 +285,20 @@ type loader struct {
 	readFile func(string) ([]byte, error)
 	errs     []error
 	failed   map[string]bool // variables whose value was rejected
+}
+
+// positiveInt reads a whole number above zero.
+func (l *loader) positiveInt(key string, dst *int) {
+	v, ok := l.lookup(key)
+	if !ok {
+		return
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil || n < 1 {
+		l.fail(key, fmt.Errorf("config: %s=%q: want a whole number above 0", key, v))
+		return
+	}
+	*dst = n
 }
 
 func (l *loader) fail(key string, err error) {

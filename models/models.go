@@ -4,6 +4,9 @@
 package models
 
 import (
+	"database/sql/driver"
+	"encoding/json"
+	"fmt"
 	"time"
 
 	"gorm.io/gorm"
@@ -76,6 +79,65 @@ type Message struct {
 	Text          string
 	ReplyTo       *int64
 	CreatedAt     time.Time
+
+	// Delivery: inbound messages from a platform are StatusQueued until processed;
+	// outbound ones are StatusPending until sent. Console messages have no status.
+	Status        string
+	Attempts      int
+	NextAttemptAt *time.Time
+	LeaseUntil    *time.Time
+	LastError     string
+	SentAt        *time.Time
+	Markdown      bool
+	Buttons       Buttons
+	Quote         string // the platform message ID a reply quotes
+	Payload       string // what a non-text message carries (location, media), as JSON
+}
+
+// Delivery statuses of messages.
+const (
+	StatusQueued  = "queued"  // inbound, waiting to be processed
+	StatusDone    = "done"    // inbound, processed
+	StatusPending = "pending" // outbound, waiting to be sent
+	StatusSent    = "sent"    // outbound, delivered
+	StatusFailed  = "failed"  // outbound, refused for good
+)
+
+// Button is a choice offered with a message; a click answers as if Key were typed.
+type Button struct {
+	Text string `json:"text"`
+	Key  string `json:"key"`
+}
+
+// Buttons is stored as JSON text.
+type Buttons []Button
+
+// Value implements driver.Valuer.
+func (b Buttons) Value() (driver.Value, error) {
+	if len(b) == 0 {
+		return "", nil
+	}
+	j, err := json.Marshal([]Button(b))
+	return string(j), err
+}
+
+// Scan implements sql.Scanner.
+func (b *Buttons) Scan(src any) error {
+	var s string
+	switch v := src.(type) {
+	case nil:
+	case string:
+		s = v
+	case []byte:
+		s = string(v)
+	default:
+		return fmt.Errorf("models: buttons from %T", src)
+	}
+	if s == "" {
+		*b = nil
+		return nil
+	}
+	return json.Unmarshal([]byte(s), (*[]Button)(b))
 }
 
 // ReportKind names what a report is.
@@ -107,11 +169,12 @@ type Report struct {
 	CustomerID *int64
 	MessageID  *int64
 	Note       string
-	Price      *Money  // reported market price per case, or a competitor's price
-	OnDate     *string // YYYY-MM-DD: the planned day, the expiry day, a promise's due day
-	Place      string  // where, when it is not a customer (冲货 北郊)
-	Brand      string  // the competitor's brand
-	Flagged    bool    // a price below the floor price (乱价)
+	Price      *Money   // reported market price per case, or a competitor's price
+	OnDate     *string  // YYYY-MM-DD: the planned day, the expiry day, a promise's due day
+	Place      string   // where, when it is not a customer (冲货 北郊)
+	Brand      string   // the competitor's brand
+	Flagged    bool     // a price below the floor price (乱价)
+	Lat, Lng   *float64 // where a check-in was made
 	ResolvedAt *time.Time
 	ReportedAt time.Time
 	CreatedAt  time.Time
@@ -155,6 +218,16 @@ type Delivery struct {
 // TableName keeps GORM's pluralisation out of the way.
 func (Delivery) TableName() string { return "deliveries" }
 
+// Attachment is a photo or file attached to a report as evidence.
+type Attachment struct {
+	ID        int64
+	ReportID  int64
+	Platform  string
+	MediaID   string
+	URL       string
+	CreatedAt time.Time
+}
+
 // Meta is a key/value setting kept in the database, such as the catalog version.
 type Meta struct {
 	Key   string `gorm:"primaryKey"`
@@ -166,5 +239,5 @@ func (Meta) TableName() string { return "meta" }
 
 // AllModels lists every model, for schema checks.
 func AllModels() []any {
-	return []any{&User{}, &Customer{}, &Product{}, &Message{}, &Report{}, &StockCount{}, &Delivery{}, &ReportItem{}, &Meta{}}
+	return []any{&User{}, &Customer{}, &Product{}, &Message{}, &Report{}, &StockCount{}, &Delivery{}, &ReportItem{}, &Attachment{}, &Meta{}}
 }

@@ -150,130 +150,6 @@ func (s *Store) StockBasis(ctx context.Context, customerID int64, productIDs []i
 	return out, nil
 }
 
-// Exchange is one inbound message and everything the bot stores for it: the audit
-// entry, the report with its lines, and the replies. SaveExchange writes it whole or not at all.
-type Exchange struct {
-	In         *Message
-	Report     *Report
-	Counts     []StockCount
-	Deliveries []Delivery
-	Items      []ReportItem
-	// Undo is a report of the sender to soft-delete with its lines.
-	Undo *Report
-	// Replies renders the reply texts once the report has its ID (0 when there is no report).
-	Replies func(reportID int64) []string
-	// Notices renders messages to other users, such as the sender's manager.
-	Notices func(reportID int64) []Notice
-	// Out holds the stored replies after SaveExchange, and NoticesOut the notices.
-	Out        []*Message
-	NoticesOut []*Message
-}
-
-// Notice is a message to a user other than the sender.
-type Notice struct {
-	UserID string
-	Text   string
-}
-
-// SaveExchange stores ex in one transaction. It returns ErrDuplicate, storing nothing,
-// if the inbound platform message was stored before.
-func (s *Store) SaveExchange(ctx context.Context, ex *Exchange) error {
-	now := s.Now()
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		ex.In.Direction = Inbound
-		ex.In.CreatedAt = ex.In.CreatedAt.UTC()
-		if err := tx.Create(ex.In).Error; err != nil {
-			if errors.Is(err, gorm.ErrDuplicatedKey) {
-				return ErrDuplicate
-			}
-			return err
-		}
-		var reportID int64
-		if r := ex.Report; r != nil {
-			if r.MessageID == nil {
-				r.MessageID = &ex.In.ID
-			}
-			r.ReportedAt = r.ReportedAt.UTC()
-			if err := tx.Create(r).Error; err != nil {
-				return err
-			}
-			reportID = r.ID
-			for i := range ex.Counts {
-				ex.Counts[i].ReportID, ex.Counts[i].CountedAt = r.ID, r.ReportedAt
-			}
-			for i := range ex.Deliveries {
-				ex.Deliveries[i].ReportID, ex.Deliveries[i].ReceivedAt = r.ID, r.ReportedAt
-			}
-			if len(ex.Counts) > 0 {
-				if err := tx.Create(&ex.Counts).Error; err != nil {
-					return err
-				}
-			}
-			if len(ex.Deliveries) > 0 {
-				if err := tx.Create(&ex.Deliveries).Error; err != nil {
-					return err
-				}
-			}
-			for i := range ex.Items {
-				ex.Items[i].ReportID = r.ID
-			}
-			if len(ex.Items) > 0 {
-				if err := tx.Create(&ex.Items).Error; err != nil {
-					return err
-				}
-			}
-		}
-		if ex.Undo != nil {
-			if err := softDeleteReport(tx, ex.Undo.ID); err != nil {
-				return err
-			}
-		}
-		ex.NoticesOut = ex.NoticesOut[:0]
-		if ex.Notices != nil {
-			for _, n := range ex.Notices(reportID) {
-				m := &Message{Direction: Outbound, Platform: ex.In.Platform, UserID: n.UserID,
-					Peer: n.UserID, Text: n.Text, ReplyTo: &ex.In.ID, CreatedAt: now}
-				if err := tx.Create(m).Error; err != nil {
-					return err
-				}
-				ex.NoticesOut = append(ex.NoticesOut, m)
-			}
-		}
-		ex.Out = ex.Out[:0]
-		if ex.Replies == nil {
-			return nil
-		}
-		for _, text := range ex.Replies(reportID) {
-			m := &Message{Direction: Outbound, Platform: ex.In.Platform, UserID: ex.In.UserID,
-				Peer: ex.In.Peer, Text: text, ReplyTo: &ex.In.ID, CreatedAt: now}
-			if err := tx.Create(m).Error; err != nil {
-				return err
-			}
-			ex.Out = append(ex.Out, m)
-		}
-		return nil
-	})
-	if errors.Is(err, ErrDuplicate) {
-		return ErrDuplicate
-	}
-	if err != nil {
-		return fmt.Errorf("models: save exchange: %w", err)
-	}
-	return nil
-}
-
-// MessageSeen reports whether an inbound platform message was stored before.
-func (s *Store) MessageSeen(ctx context.Context, platform, msgID string) (bool, error) {
-	var n int64
-	err := s.db.WithContext(ctx).Model(&Message{}).
-		Where("direction = ? AND platform = ? AND platform_msg_id = ?", Inbound, platform, msgID).
-		Limit(1).Count(&n).Error
-	if err != nil {
-		return false, fmt.Errorf("models: message seen: %w", err)
-	}
-	return n > 0, nil
-}
-
 // softDeleteReport marks a report and all its lines deleted.
 func softDeleteReport(tx *gorm.DB, id int64) error {
 	for _, m := range []any{&StockCount{}, &Delivery{}, &ReportItem{}} {
@@ -328,4 +204,56 @@ func (s *Store) LastReportOfKind(ctx context.Context, customerID int64, kind Rep
 		return nil, fmt.Errorf("models: last %s: %w", kind, err)
 	}
 	return &r, nil
+}
+
+// ReportsOf returns every report userID filed, oldest first, undone ones included
+// (their DeletedAt is set): for audits and tests.
+func (s *Store) ReportsOf(ctx context.Context, userID string) ([]Report, error) {
+	var out []Report
+	if err := s.db.WithContext(ctx).Unscoped().Where("user_id = ?", userID).Order("id").Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("models: reports of %s: %w", userID, err)
+	}
+	return out, nil
+}
+
+// ReportItems returns the lines of a report, undone ones included.
+func (s *Store) ReportItems(ctx context.Context, reportID int64) ([]ReportItem, error) {
+	var out []ReportItem
+	if err := s.db.WithContext(ctx).Unscoped().Where("report_id = ?", reportID).Order("id").Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("models: items of report %d: %w", reportID, err)
+	}
+	return out, nil
+}
+
+// ReportCounts returns the stock counts of a report, undone ones included.
+func (s *Store) ReportCounts(ctx context.Context, reportID int64) ([]StockCount, error) {
+	var out []StockCount
+	if err := s.db.WithContext(ctx).Unscoped().Where("report_id = ?", reportID).Order("id").Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("models: counts of report %d: %w", reportID, err)
+	}
+	return out, nil
+}
+
+// MessageByID returns one message of the audit log, or ErrNotFound.
+func (s *Store) MessageByID(ctx context.Context, id int64) (*Message, error) {
+	var m Message
+	err := s.db.WithContext(ctx).Where("id = ?", id).Take(&m).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("models: message %d: %w", id, err)
+	}
+	return &m, nil
+}
+
+// MessagesOf returns the audit log of a user, oldest first: the messages the user
+// sent and the replies and notices sent to the user.
+func (s *Store) MessagesOf(ctx context.Context, userID string) ([]Message, error) {
+	var out []Message
+	err := s.db.WithContext(ctx).Where("user_id = ?", userID).Order("id").Find(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("models: messages of %s: %w", userID, err)
+	}
+	return out, nil
 }

@@ -35,6 +35,9 @@ type Store interface {
 	// CompareAndDelete removes key only if it holds val, atomically, and
 	// reports whether it did. Use it to release a lock held by its owner.
 	CompareAndDelete(ctx context.Context, key string, val []byte) (bool, error)
+	// Throttle counts an event under key against a rate of one per interval with
+	// bursts of burst, returning 0 if it may happen now, else how long to wait.
+	Throttle(ctx context.Context, key string, interval time.Duration, burst int) (time.Duration, error)
 	// Ping reports whether the store is usable.
 	Ping(ctx context.Context) error
 	// Close releases the store's resources.

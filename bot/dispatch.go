@@ -1,0 +1,205 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"math/rand/v2"
+	"strconv"
+	"sync"
+	"time"
+
+	"channelbot/models"
+)
+
+// Throttler is a shared rate limiter (bot/state implements it on Redis or in process).
+type Throttler interface {
+	Throttle(ctx context.Context, key string, interval time.Duration, burst int) (time.Duration, error)
+	Get(ctx context.Context, key string) ([]byte, bool, error)
+	Set(ctx context.Context, key string, val []byte, ttl time.Duration) error
+}
+
+// Rate is a limit as the generic cell rate algorithm sees it: one message per
+// Interval on average, bursts of up to Burst.
+type Rate struct {
+	Interval time.Duration
+	Burst    int
+}
+
+// RateFor returns a Rate that never lets more than limit messages through in any
+// window of length window, allowing bursts of burst.
+func RateFor(limit int, window time.Duration, burst int) Rate {
+	burst = min(max(burst, 1), limit)
+	return Rate{Interval: window / time.Duration(limit-burst+1), Burst: burst}
+}
+
+// Limits are one platform's send limits, applied before the platform enforces them.
+type Limits struct {
+	PerRecipient []Rate // each must allow a message to the recipient
+	App          Rate   // all messages of the app
+}
+
+// Dispatcher delivers the outbox: it claims due messages, holds back what rate
+// limits do not allow yet, sends the rest, and records the result. Several replicas
+// may run one each.
+type Dispatcher struct {
+	store    *models.Store
+	senders  map[string]Sender
+	limits   map[string]Limits
+	throttle Throttler
+	log      *slog.Logger
+	metrics  *Metrics
+	wake     chan struct{}
+
+	// Lease, Batch and Parallel tune the work: how long a claimed message is
+	// reserved, how many are claimed at once, how many are sent at once.
+	Lease          time.Duration
+	Batch          int
+	Parallel       int
+	Idle           time.Duration // how long to wait for work when there is none
+	MaxAttempts    int           // tries before a temporary failure becomes permanent
+	MaxBackoff     time.Duration
+	SendTimeout    time.Duration
+	platformsCache []string
+}
+
+// NewDispatcher returns a Dispatcher for the given senders, by platform.
+func NewDispatcher(store *models.Store, senders map[string]Sender, limits map[string]Limits, throttle Throttler, log *slog.Logger, metrics *Metrics) *Dispatcher {
+	d := &Dispatcher{store: store, senders: senders, limits: limits, throttle: throttle,
+		log: log.With("component", "outbox"), metrics: metrics, wake: make(chan struct{}, 1),
+		Lease: 60 * time.Second, Batch: 100, Parallel: 16, Idle: time.Second,
+		MaxAttempts: 15, MaxBackoff: 10 * time.Minute, SendTimeout: 15 * time.Second}
+	for p := range senders {
+		d.platformsCache = append(d.platformsCache, p)
+	}
+	return d
+}
+
+// Wake tells the dispatcher there is new work. It never blocks.
+func (d *Dispatcher) Wake() {
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run delivers until ctx ends, finishing the sends in flight.
+func (d *Dispatcher) Run(ctx context.Context) error {
+	if len(d.platformsCache) == 0 {
+		<-ctx.Done()
+		return nil
+	}
+	for ctx.Err() == nil {
+		n, err := d.Once(ctx)
+		if err != nil {
+			d.log.WarnContext(ctx, "outbox round failed", "error", err)
+		}
+		if n == d.Batch && err == nil {
+			continue
+		}
+		select {
+		case <-ctx.Done():
+		case <-d.wake:
+		case <-time.After(d.Idle):
+		}
+	}
+	return nil
+}
+
+// Once claims one batch and delivers it, returning how many it claimed.
+func (d *Dispatcher) Once(ctx context.Context) (int, error) {
+	msgs, err := d.store.ClaimOutbound(ctx, d.platformsCache, d.Batch, d.Lease)
+	if err != nil {
+		return 0, err
+	}
+	sem := make(chan struct{}, max(d.Parallel, 1))
+	var wg sync.WaitGroup
+	for i := range msgs {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			d.deliver(context.WithoutCancel(ctx), &msgs[i])
+		})
+	}
+	wg.Wait()
+	return len(msgs), nil
+}
+
+func pauseKey(platform string) string { return "pause:" + platform }
+
+// deliver sends one claimed message and records what happened.
+func (d *Dispatcher) deliver(ctx context.Context, m *models.Message) {
+	log := d.log.With("platform", m.Platform, "outbox_id", m.ID)
+	now := d.store.Now()
+	if wait, err := d.hold(ctx, m); err != nil || wait > 0 {
+		if err != nil {
+			log.WarnContext(ctx, "rate limiter unavailable", "error", err)
+			wait = time.Second
+		}
+		d.metrics.Send(m.Platform, "throttled")
+		if err := d.store.Retry(ctx, m.ID, now.Add(wait), "", false); err != nil {
+			log.ErrorContext(ctx, "rescheduling a held message", "error", err)
+		}
+		return
+	}
+	sctx, cancel := context.WithTimeout(ctx, d.SendTimeout)
+	err := d.senders[m.Platform].Send(sctx, Outgoing{ID: m.ID, Platform: m.Platform, To: m.Peer, Text: m.Text,
+		Markdown: m.Markdown, Buttons: m.Buttons, ReplyTo: m.Quote, Attempt: m.Attempts - 1})
+	cancel()
+	var se *SendError
+	switch {
+	case err == nil:
+		d.metrics.Send(m.Platform, "sent")
+		err = d.store.MarkSent(ctx, m.ID)
+	case IsPermanent(err) || m.Attempts >= d.MaxAttempts:
+		d.metrics.Send(m.Platform, "failed")
+		log.WarnContext(ctx, "message not delivered", "error", err, "attempts", m.Attempts)
+		err = d.store.MarkFailed(ctx, m.ID, err.Error())
+	case errors.As(err, &se) && se.RetryAfter > 0:
+		d.metrics.Send(m.Platform, "retry")
+		// The platform throttles the whole app: every replica waits.
+		if perr := d.throttle.Set(ctx, pauseKey(m.Platform), []byte(now.Add(se.RetryAfter).Format(time.RFC3339Nano)), se.RetryAfter); perr != nil {
+			log.WarnContext(ctx, "pausing sends", "error", perr)
+		}
+		err = d.store.Retry(ctx, m.ID, now.Add(se.RetryAfter), err.Error(), true)
+	default:
+		d.metrics.Send(m.Platform, "retry")
+		log.InfoContext(ctx, "send will be retried", "error", err, "attempts", m.Attempts)
+		err = d.store.Retry(ctx, m.ID, now.Add(d.backoff(m.Attempts)), err.Error(), true)
+	}
+	if err != nil {
+		log.ErrorContext(ctx, "recording a delivery", "error", err)
+	}
+}
+
+// hold returns how long m must wait for the platform's pause and rate limits; 0
+// means it may go now (and has been counted against the limits).
+func (d *Dispatcher) hold(ctx context.Context, m *models.Message) (time.Duration, error) {
+	if until, ok, err := d.throttle.Get(ctx, pauseKey(m.Platform)); err != nil {
+		return 0, err
+	} else if ok {
+		if t, perr := time.Parse(time.RFC3339Nano, string(until)); perr == nil && t.After(d.store.Now()) {
+			return t.Sub(d.store.Now()), nil
+		}
+	}
+	lim := d.limits[m.Platform]
+	if lim.App.Interval > 0 {
+		if wait, err := d.throttle.Throttle(ctx, "rl:"+m.Platform+":app", lim.App.Interval, lim.App.Burst); err != nil || wait > 0 {
+			return wait, err
+		}
+	}
+	for i, r := range lim.PerRecipient {
+		key := "rl:" + m.Platform + ":" + strconv.Itoa(i) + ":" + m.Peer
+		if wait, err := d.throttle.Throttle(ctx, key, r.Interval, r.Burst); err != nil || wait > 0 {
+			return wait, err
+		}
+	}
+	return 0, nil
+}
+
+// backoff grows exponentially with attempts, with jitter, up to MaxBackoff.
+func (d *Dispatcher) backoff(attempts int) time.Duration {
+	b := time.Second << min(attempts, 20)
+	b = min(b, d.MaxBackoff)
+	return b/2 + rand.N(b/2+1)
+}

@@ -1,0 +1,75 @@
+package bot
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"channelbot/bot/parser"
+	"channelbot/models"
+)
+
+// runPayload answers a message that is not text: a location checks the rep in at the
+// visit in progress, a photo is evidence for the last report.
+func (t *turn) runPayload() error {
+	t.cat = t.bot.Catalog(t.ctx)
+	switch t.in.Kind {
+	case KindEnter:
+		t.reply(fmt.Sprintf(msgGreeting, t.user.Name))
+		return nil
+	case KindUnsupported:
+		t.reply(msgUnsupported)
+		return nil
+	}
+	if !t.user.Role.CanReport() {
+		t.reply(msgDealerRefused)
+		return nil
+	}
+	switch t.in.Kind {
+	case KindLocation:
+		return t.checkIn()
+	case KindImage:
+		return t.attach()
+	}
+	t.reply(msgUnsupported)
+	return nil
+}
+
+// checkIn records where the rep is, as a visit to the customer of the visit in progress.
+func (t *turn) checkIn() error {
+	code, ok, err := t.bot.state.Get(t.ctx, t.visitKey())
+	if err != nil {
+		return fmt.Errorf("bot: load visit: %w", err)
+	}
+	cu := t.cat.Customer(string(code))
+	if !ok || cu == nil {
+		t.reply(msgLocationNoVisit)
+		return nil
+	}
+	lat, lng := t.in.Lat, t.in.Lng
+	t.ex.Report = &models.Report{Kind: models.KindVisit, UserID: t.user.ID, CustomerID: &cu.ID,
+		ReportedAt: t.in.At, Note: "位置签到", Place: t.in.Label, Lat: &lat, Lng: &lng}
+	label := t.in.Label
+	if label == "" {
+		label = fmt.Sprintf("%.5f, %.5f", lat, lng)
+	}
+	t.ex.Replies = t.render(func(id int64) string {
+		return fmt.Sprintf("📍 已签到 #%d · %s\n位置：%s", id, cu.Name, label)
+	})
+	return nil
+}
+
+// attach adds a photo to the sender's last report of the past 24 hours.
+func (t *turn) attach() error {
+	r, err := t.bot.store.LastReport(t.ctx, t.user.ID, t.in.At.Add(-24*time.Hour))
+	if errors.Is(err, models.ErrNotFound) {
+		t.reply(msgPhotoNoReport)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	t.ex.Attach = &models.Attachment{ReportID: r.ID, Platform: t.in.Platform, MediaID: t.in.MediaID, URL: t.in.MediaURL, CreatedAt: t.in.At}
+	t.reply(fmt.Sprintf("📎 照片已附到 #%d（%s）", r.ID, intentName[parser.Intent(r.Kind)]))
+	return nil
+}

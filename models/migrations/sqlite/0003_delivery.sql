@@ -1,0 +1,28 @@
+-- The messages table doubles as inbox and outbox: inbound platform messages wait as
+-- 'queued' until processed; outbound ones wait as 'pending' until delivered. Leases let
+-- several replicas share the work without doing it twice.
+ALTER TABLE messages ADD COLUMN status TEXT NOT NULL DEFAULT '';
+ALTER TABLE messages ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE messages ADD COLUMN next_attempt_at DATETIME;
+ALTER TABLE messages ADD COLUMN lease_until DATETIME;
+ALTER TABLE messages ADD COLUMN last_error TEXT NOT NULL DEFAULT '';
+ALTER TABLE messages ADD COLUMN sent_at DATETIME;
+ALTER TABLE messages ADD COLUMN markdown BOOLEAN NOT NULL DEFAULT FALSE;
+ALTER TABLE messages ADD COLUMN buttons TEXT NOT NULL DEFAULT '';
+ALTER TABLE messages ADD COLUMN quote TEXT NOT NULL DEFAULT '';
+CREATE INDEX messages_status ON messages (status, next_attempt_at);
+CREATE INDEX messages_peer_status ON messages (platform, peer, status);
+ALTER TABLE messages ADD COLUMN payload TEXT NOT NULL DEFAULT '';
+
+-- Check-ins carry where the rep was; photos are evidence attached to a report.
+ALTER TABLE reports ADD COLUMN lat REAL;
+ALTER TABLE reports ADD COLUMN lng REAL;
+CREATE TABLE attachments (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    report_id  INTEGER NOT NULL,
+    platform   TEXT NOT NULL,
+    media_id   TEXT NOT NULL,
+    url        TEXT NOT NULL DEFAULT '',
+    created_at DATETIME NOT NULL
+);
+CREATE INDEX attachments_report_id ON attachments (report_id);

@@ -1,0 +1,171 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// The messages table is also the inbox and the outbox. Work is handed out with
+// leases: a claimed row is not claimed again until its lease runs out, so a replica
+// that dies mid-way leaves its work to the others.
+
+// Peer is a sender or recipient on a platform.
+type Peer struct {
+	Platform string
+	Peer     string
+}
+
+// EnqueueInbound stores a platform message to be processed. It returns ErrDuplicate,
+// storing nothing, if the platform delivered it before.
+func (s *Store) EnqueueInbound(ctx context.Context, m *Message) error {
+	m.ID, m.Direction, m.Status = 0, Inbound, StatusQueued
+	m.CreatedAt = m.CreatedAt.UTC()
+	err := s.db.WithContext(ctx).Create(m).Error
+	if errors.Is(err, gorm.ErrDuplicatedKey) {
+		return ErrDuplicate
+	}
+	if err != nil {
+		return fmt.Errorf("models: enqueue inbound: %w", err)
+	}
+	return nil
+}
+
+// ClaimInbound leases the oldest queued message of a sender, unless another of theirs
+// is being processed: so one sender's messages are handled one at a time, in order,
+// across replicas. It returns ErrNotFound when there is nothing to claim.
+func (s *Store) ClaimInbound(ctx context.Context, p Peer, lease time.Duration) (*Message, error) {
+	now := s.Now()
+	var out []Message
+	err := s.db.WithContext(ctx).Raw(`
+		UPDATE messages SET lease_until = ?, attempts = attempts + 1
+		WHERE id = (SELECT m.id FROM messages m
+		            WHERE m.direction = ? AND m.status = ? AND m.platform = ? AND m.peer = ?
+		            ORDER BY m.id LIMIT 1)
+		  AND (lease_until IS NULL OR lease_until < ?)
+		RETURNING *`, now.Add(lease), Inbound, StatusQueued, p.Platform, p.Peer, now).Scan(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("models: claim inbound: %w", err)
+	}
+	if len(out) == 0 {
+		return nil, ErrNotFound
+	}
+	return &out[0], nil
+}
+
+// QueuedPeers lists up to limit senders with queued messages created before before
+// that no one is processing: the work a restarted or overloaded replica left.
+func (s *Store) QueuedPeers(ctx context.Context, before time.Time, limit int) ([]Peer, error) {
+	now := s.Now()
+	var out []Peer
+	err := s.db.WithContext(ctx).Model(&Message{}).Distinct("platform", "peer").
+		Where("direction = ? AND status = ? AND created_at < ? AND (lease_until IS NULL OR lease_until < ?)",
+			Inbound, StatusQueued, before.UTC(), now).
+		Limit(limit).Scan(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("models: queued peers: %w", err)
+	}
+	return out, nil
+}
+
+// FailInbound gives up on a queued message that could not be processed.
+func (s *Store) FailInbound(ctx context.Context, id int64, reason string) error {
+	err := s.db.WithContext(ctx).Model(&Message{}).Where("id = ? AND status = ?", id, StatusQueued).
+		Updates(map[string]any{"status": StatusFailed, "last_error": truncate(reason, 500), "lease_until": nil}).Error
+	if err != nil {
+		return fmt.Errorf("models: fail inbound %d: %w", id, err)
+	}
+	return nil
+}
+
+// ClaimOutbound leases up to n pending messages that are due, on the given
+// platforms, at most one per recipient (their oldest), so each recipient gets
+// messages in order. On PostgreSQL, rows locked by another replica are skipped.
+func (s *Store) ClaimOutbound(ctx context.Context, platforms []string, n int, lease time.Duration) ([]Message, error) {
+	if len(platforms) == 0 || n < 1 {
+		return nil, nil
+	}
+	now := s.Now()
+	skipLocked := ""
+	if s.dialect == "postgres" {
+		skipLocked = "FOR UPDATE SKIP LOCKED"
+	}
+	var out []Message
+	err := s.db.WithContext(ctx).Raw(`
+		UPDATE messages SET lease_until = ?, attempts = attempts + 1
+		WHERE id IN (
+			SELECT m.id FROM messages m
+			WHERE m.direction = ? AND m.status = ? AND m.platform IN ? AND m.next_attempt_at <= ?
+			  AND (m.lease_until IS NULL OR m.lease_until < ?)
+			  AND NOT EXISTS (SELECT 1 FROM messages p
+			                  WHERE p.direction = m.direction AND p.status = m.status
+			                    AND p.platform = m.platform AND p.peer = m.peer AND p.id < m.id)
+			ORDER BY m.id LIMIT ? `+skipLocked+`)
+		RETURNING *`, now.Add(lease), Outbound, StatusPending, platforms, now, now, n).Scan(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("models: claim outbound: %w", err)
+	}
+	return out, nil
+}
+
+// MarkSent records a delivered message.
+func (s *Store) MarkSent(ctx context.Context, id int64) error {
+	return s.settle(ctx, id, map[string]any{"status": StatusSent, "sent_at": s.Now(), "lease_until": nil, "last_error": ""})
+}
+
+// MarkFailed records a message the platform refused for good.
+func (s *Store) MarkFailed(ctx context.Context, id int64, reason string) error {
+	return s.settle(ctx, id, map[string]any{"status": StatusFailed, "lease_until": nil, "last_error": truncate(reason, 500)})
+}
+
+// Retry puts a claimed message back to be tried again at next. countAttempt false
+// means the try did not happen (held back by a rate limit).
+func (s *Store) Retry(ctx context.Context, id int64, next time.Time, reason string, countAttempt bool) error {
+	up := map[string]any{"next_attempt_at": next.UTC(), "lease_until": nil, "last_error": truncate(reason, 500)}
+	if !countAttempt {
+		up["attempts"] = gorm.Expr("attempts - 1")
+	}
+	return s.settle(ctx, id, up)
+}
+
+func (s *Store) settle(ctx context.Context, id int64, up map[string]any) error {
+	err := s.db.WithContext(ctx).Model(&Message{}).Where("id = ? AND status = ?", id, StatusPending).Updates(up).Error
+	if err != nil {
+		return fmt.Errorf("models: settle message %d: %w", id, err)
+	}
+	return nil
+}
+
+// OutboxDepth counts messages waiting to be delivered.
+func (s *Store) OutboxDepth(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Model(&Message{}).Where("direction = ? AND status = ?", Outbound, StatusPending).Count(&n).Error
+	if err != nil {
+		return 0, fmt.Errorf("models: outbox depth: %w", err)
+	}
+	return n, nil
+}
+
+// Outbound returns the outbound messages to a peer, oldest first, for tests and
+// the admin view.
+func (s *Store) Outbound(ctx context.Context, p Peer) ([]Message, error) {
+	var out []Message
+	err := s.db.WithContext(ctx).Where("direction = ? AND platform = ? AND peer = ?", Outbound, p.Platform, p.Peer).
+		Order("id").Find(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("models: outbound: %w", err)
+	}
+	return out, nil
+}
+
+// truncate cuts s to at most n bytes without splitting a character.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "")
+}
