@@ -38,6 +38,7 @@ Usage:
   channelbot migrate [--db DSN]                              bring the database schema up to date
   channelbot import  [--db DSN] [--kind KIND] PATH           import products/customers/users
   channelbot parse   [--db DSN] [--as USER_ID] [--now T]     show how messages are understood
+  channelbot doctor  [--db DSN]                              check the configuration and the services
   channelbot version
 
 Configuration comes from environment variables (see README.md); --db overrides DATABASE_URL.
@@ -62,6 +63,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return env.importCmd(ctx, rest)
 	case "parse":
 		return env.parse(ctx, rest)
+	case "doctor":
+		return env.doctor(ctx, rest)
 	case "version":
 		fmt.Fprintln(stdout, "channelbot", version)
 		return nil

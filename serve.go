@@ -6,16 +6,36 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"channelbot/bot"
+	"channelbot/bot/wecom"
 	"channelbot/handlers"
+	"channelbot/models"
 )
 
 // shutdownGrace bounds how long a stopping server waits for work in flight.
 const shutdownGrace = 20 * time.Second
 
-// serve runs the HTTP server until ctx is cancelled (SIGINT, SIGTERM), then shuts
-// down cleanly.
+// platformHTTP is the HTTP client for platform APIs.
+var platformHTTP = &http.Client{Timeout: 15 * time.Second}
+
+// wecomLimits keeps under WeCom's limits: 30 messages a minute and 1,000 an hour to
+// one member (the excess is dropped silently), and the app's own rate.
+func wecomLimits(perMinute int) bot.Limits {
+	return bot.Limits{
+		PerRecipient: []bot.Rate{bot.RateFor(30, time.Minute, 5), bot.RateFor(1000, time.Hour, 10)},
+		App:          bot.RateFor(perMinute, time.Minute, max(perMinute/60, 1)),
+	}
+}
+
+// serve runs the HTTP server, the inbox workers and the outbox dispatcher until ctx
+// is cancelled (SIGINT, SIGTERM), then shuts down cleanly.
 func (e *environment) serve(ctx context.Context, args []string) error {
 	var c commonFlags
 	if _, err := e.parseFlags("serve", args, &c, true, nil); err != nil {
@@ -26,12 +46,49 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	defer a.close()
-	h := handlers.New(handlers.Deps{
-		Log:    a.log,
-		Checks: map[string]handlers.Pinger{"database": a.store, "state": a.state},
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	metrics := bot.NewMetrics(reg, func() float64 {
+		dctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		n, err := a.store.OutboxDepth(dctx)
+		if err != nil {
+			return -1
+		}
+		return float64(n)
 	})
+
+	senders := map[string]bot.Sender{}
+	limits := map[string]bot.Limits{}
+	deps := handlers.Deps{
+		Log:     a.log,
+		Checks:  map[string]handlers.Pinger{"database": a.store, "state": a.state},
+		Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
+	}
+	var wecomHandler *handlers.WeCom
+	if w := a.cfg.WeCom; w.Enabled() {
+		client, err := wecom.NewClient(w, platformHTTP, a.state, a.log)
+		if err != nil {
+			return err
+		}
+		senders[models.PlatformWeCom] = client
+		limits[models.PlatformWeCom] = wecomLimits(w.AppRatePerMinute)
+		wecomHandler = &handlers.WeCom{
+			Crypto:  wecom.Crypto{Token: w.Token.Reveal(), AESKey: w.AESKey.Reveal(), CorpID: w.CorpID},
+			AgentID: w.AgentID, Dedup: a.state, Store: a.store, Metrics: metrics, Log: a.log,
+		}
+		a.log.InfoContext(ctx, "wecom on", "corp_id", w.CorpID, "agent_id", w.AgentID)
+	}
+	dispatcher := bot.NewDispatcher(a.store, senders, limits, a.state, a.log, metrics)
+	inbox := bot.NewInbox(a.bot, metrics, 8, 256, dispatcher.Wake)
+	if wecomHandler != nil {
+		wecomHandler.Inbox = inbox
+		deps.WeCom = wecomHandler
+	}
+
 	srv := &http.Server{
-		Handler:           h,
+		Handler:           handlers.New(deps),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      15 * time.Second,
@@ -43,18 +100,34 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 		return fmt.Errorf("listen on %s: %w", a.cfg.ListenAddr, err)
 	}
 	a.log.InfoContext(ctx, "serving", "addr", ln.Addr().String(), "version", version)
+
+	work, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopWork()
+	var wg sync.WaitGroup
+	wg.Go(func() { _ = inbox.Run(work) })
+	wg.Go(func() { _ = dispatcher.Run(work) })
+
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	var serveErr error
 	select {
 	case err := <-errc:
-		return fmt.Errorf("http server: %w", err)
+		serveErr = fmt.Errorf("http server: %w", err)
 	case <-ctx.Done():
 	}
 	a.log.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("http shutdown: %w", err)
+		serveErr = errors.Join(serveErr, fmt.Errorf("http shutdown: %w", err))
 	}
-	return nil
+	stopWork()
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-sctx.Done():
+		serveErr = errors.Join(serveErr, errors.New("workers did not stop in time"))
+	}
+	return serveErr
 }

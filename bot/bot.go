@@ -5,6 +5,7 @@ package bot
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -28,8 +29,56 @@ type Inbound struct {
 	Platform string    // models.PlatformConsole, PlatformWeCom, PlatformFeishu
 	MsgID    string    // the platform's message ID; empty when it has none
 	From     string    // the sender's platform identity
-	Text     string    //
+	Text     string    // the text, or what a card button click answers
 	At       time.Time // when it was sent
+	// InboxID is the inbox row of a message queued before processing; 0 for
+	// messages handled at once (the console).
+	InboxID int64
+	Payload
+}
+
+// Kinds of inbound messages besides text.
+const (
+	KindText        = ""
+	KindLocation    = "location"    // a shared location: checks the rep in
+	KindImage       = "image"       // a photo: evidence for the last report
+	KindEnter       = "enter"       // the user opened the app
+	KindUnsupported = "unsupported" // voice, video, files, …
+)
+
+// Payload is what a message other than text carries. It is stored with the inbox row.
+type Payload struct {
+	Kind     string  `json:"kind,omitempty"`
+	Lat      float64 `json:"lat,omitempty"`
+	Lng      float64 `json:"lng,omitempty"`
+	Label    string  `json:"label,omitempty"`
+	MediaID  string  `json:"media_id,omitempty"`
+	MediaURL string  `json:"media_url,omitempty"`
+}
+
+// InboxMessage is the inbox row for in, to be stored before the platform is answered.
+func InboxMessage(in Inbound) *models.Message {
+	m := &models.Message{Platform: in.Platform, Peer: in.From, Text: in.Text, CreatedAt: in.At}
+	if in.MsgID != "" {
+		m.PlatformMsgID = &in.MsgID
+	}
+	if in.Kind != KindText {
+		b, _ := json.Marshal(in.Payload)
+		m.Payload = string(b)
+	}
+	return m
+}
+
+// FromInbox rebuilds the Inbound an inbox row was made from.
+func FromInbox(m *models.Message) Inbound {
+	in := Inbound{Platform: m.Platform, From: m.Peer, Text: m.Text, At: m.CreatedAt, InboxID: m.ID}
+	if m.PlatformMsgID != nil {
+		in.MsgID = *m.PlatformMsgID
+	}
+	if m.Payload != "" {
+		_ = json.Unmarshal([]byte(m.Payload), &in.Payload)
+	}
+	return in
 }
 
 // Outcome is what handling a message produced: replies to the sender, and notices to
@@ -124,12 +173,10 @@ func (b *Bot) Handle(ctx context.Context, in Inbound) (*Outcome, error) {
 	}
 	in.At = in.At.In(b.loc)
 	log := b.log.With("platform", in.Platform, "msg_id", in.MsgID)
-	msg := &models.Message{Platform: in.Platform, Peer: in.From, Text: in.Text, CreatedAt: in.At}
-	if in.MsgID != "" {
-		msg.PlatformMsgID = &in.MsgID
-	}
+	msg := InboxMessage(in)
+	msg.ID = in.InboxID
 	ex := &models.Exchange{In: msg}
-	if in.MsgID != "" {
+	if in.MsgID != "" && in.InboxID == 0 {
 		seen, err := b.store.MessageSeen(ctx, in.Platform, in.MsgID)
 		if err != nil {
 			return b.fail(ctx, log, ex, err)
@@ -149,9 +196,14 @@ func (b *Bot) Handle(ctx context.Context, in Inbound) (*Outcome, error) {
 	default:
 		msg.UserID = user.ID
 		t = &turn{bot: b, ctx: ctx, user: user, in: in, ex: ex, log: log.With("user_id", user.ID)}
-		if err := t.run(); err != nil {
+		run := t.run
+		if in.Kind != KindText {
+			run = t.runPayload
+		}
+		if err := run(); err != nil {
 			return b.fail(ctx, log, ex, err)
 		}
+		b.routeNotices(ex, in.Platform, t.cat)
 	}
 	if err := b.store.SaveExchange(ctx, ex); err != nil {
 		if errors.Is(err, models.ErrDuplicate) {
@@ -174,6 +226,37 @@ func (b *Bot) Handle(ctx context.Context, in Inbound) (*Outcome, error) {
 		out.Notices = append(out.Notices, models.Notice{UserID: m.UserID, Text: m.Text})
 	}
 	return out, nil
+}
+
+// routeNotices sends each notice on the platform its recipient uses: the sender's
+// platform when the recipient is on it, else wherever they are.
+func (b *Bot) routeNotices(ex *models.Exchange, platform string, cat *parser.Catalog) {
+	if ex.Notices == nil {
+		return
+	}
+	inner := ex.Notices
+	ex.Notices = func(id int64) []models.Notice {
+		ns := inner(id)
+		for i := range ns {
+			n := &ns[i]
+			u := cat.User(n.UserID)
+			if u == nil {
+				continue
+			}
+			ids := map[string]string{models.PlatformConsole: u.ID, models.PlatformWeCom: u.WeComUserID, models.PlatformFeishu: u.FeishuOpenID}
+			n.Platform, n.Peer = platform, ids[platform]
+			for _, p := range []string{models.PlatformWeCom, models.PlatformFeishu} {
+				if n.Peer == "" && ids[p] != "" {
+					n.Platform, n.Peer = p, ids[p]
+				}
+			}
+			if n.Peer == "" {
+				n.Platform = ""
+				b.log.Warn("notice has no platform to go to", "user_id", u.ID)
+			}
+		}
+		return ns
+	}
 }
 
 // fail logs err and returns the apology the user sees instead.

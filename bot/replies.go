@@ -81,7 +81,10 @@ func problemText(res *parser.Result) string {
 		case parser.ProblemCustomerUnknown:
 			fmt.Fprintf(&b, "没找到客户「%s」", p.Text)
 		case parser.ProblemItemsMissing:
-			b.WriteString("没写产品和数量")
+			b.WriteString("没写产品")
+			if res.Intent != parser.IntentPriceReport && res.Intent != parser.IntentCrossRegion {
+				b.WriteString("和数量") // prices and cross-region goods need no quantity
+			}
 		case parser.ProblemProductUnknown:
 			fmt.Fprintf(&b, "没认出「%s」", p.Text)
 			if len(p.Suggest) > 0 {
@@ -114,8 +117,11 @@ func problemText(res *parser.Result) string {
 // understood lists what a message said that the bot understood.
 func understood(res *parser.Result) string {
 	parts := []string{intentName[res.Intent]}
-	if res.Customer != nil {
-		parts = append(parts, res.Customer.Name)
+	if res.Brand != "" {
+		parts = append(parts, res.Brand)
+	}
+	if w := where(res); w != "" {
+		parts = append(parts, w)
 	}
 	for _, it := range res.Items {
 		if it.HasQty {
@@ -123,6 +129,12 @@ func understood(res *parser.Result) string {
 		} else {
 			parts = append(parts, it.Product.Name)
 		}
+	}
+	if p := priceText(res); p != "" {
+		parts = append(parts, p)
+	}
+	if res.Date != nil {
+		parts = append(parts, dateText(res.Date))
 	}
 	if len(parts) == 1 {
 		return ""

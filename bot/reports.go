@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -15,36 +16,109 @@ const visitTTL = 2 * time.Hour
 
 func (t *turn) visitKey() string { return "visit:" + t.in.Platform + ":" + t.in.From }
 
-// applyVisit fills in the customer of the visit in progress when a report names none.
-func (t *turn) applyVisit(res *parser.Result) error {
-	if res.Customer != nil || len(res.Candidates) > 0 || res.CustomerText != "" || len(res.Problems) == 0 {
+// visitState is the visit in progress, as remembered. The state store's TTL only
+// bounds how long it is kept: whether it still applies is judged by message time.
+type visitState struct {
+	Customer string    `json:"c"`
+	At       time.Time `json:"at"`
+}
+
+func (t *turn) visitValue() []byte {
+	b, _ := json.Marshal(visitState{Customer: t.visiting, At: t.in.At})
+	return b
+}
+
+// visit returns the customer of the visit in progress at the turn's message, or nil.
+func (t *turn) visit() (*models.Customer, error) {
+	raw, ok, err := t.bot.state.Get(t.ctx, t.visitKey())
+	if err != nil {
+		return nil, fmt.Errorf("bot: load visit: %w", err)
+	}
+	if !ok {
+		return nil, nil
+	}
+	var v visitState
+	if err := json.Unmarshal(raw, &v); err != nil {
+		v = visitState{Customer: string(raw)} // a bare code, kept for its TTL
+	}
+	if d := t.in.At.Sub(v.At); !v.At.IsZero() && (d < 0 || d > visitTTL) {
+		return nil, nil
+	}
+	return t.cat.Customer(v.Customer), nil
+}
+
+// forgetVisit ends the visit in progress if it is at the customer with code.
+func (t *turn) forgetVisit(code string) error {
+	raw, ok, err := t.bot.state.Get(t.ctx, t.visitKey())
+	if err != nil || !ok {
+		return err
+	}
+	var v visitState
+	if json.Unmarshal(raw, &v) != nil {
+		v.Customer = string(raw)
+	}
+	if v.Customer != code {
 		return nil
 	}
-	i := -1
+	if _, err := t.bot.state.CompareAndDelete(t.ctx, t.visitKey(), raw); err != nil {
+		return fmt.Errorf("bot: forget visit: %w", err)
+	}
+	return nil
+}
+
+// noteIntents are the reports that are mostly free text.
+var noteIntents = map[parser.Intent]bool{parser.IntentComplaint: true, parser.IntentFeedback: true, parser.IntentPromise: true}
+
+// applyVisit fills in the customer of the visit in progress when a report names none.
+// The parser reads the first unknown words of a complaint, suggestion or promise
+// as a customer's name ("客诉 送货慢"); during a visit they are what was said.
+func (t *turn) applyVisit(res *parser.Result) error {
+	if res.Customer != nil || len(res.Candidates) > 0 || len(res.Problems) == 0 {
+		return nil
+	}
+	i, code := -1, parser.ProblemCustomerMissing
+	if res.CustomerText != "" {
+		if !noteIntents[res.Intent] || len(res.Guesses) > 0 {
+			return nil
+		}
+		code = parser.ProblemCustomerUnknown
+	}
 	for j, p := range res.Problems {
-		if p.Code == parser.ProblemCustomerMissing {
+		if p.Code == code {
 			i = j
 		}
 	}
 	if i < 0 {
 		return nil
 	}
-	code, ok, err := t.bot.state.Get(t.ctx, t.visitKey())
-	if err != nil {
-		return fmt.Errorf("bot: load visit: %w", err)
+	cu, err := t.visit()
+	if err != nil || cu == nil {
+		return err
 	}
-	if cu := t.cat.Customer(string(code)); ok && cu != nil {
-		res.Customer = cu
-		res.Problems = append(res.Problems[:i], res.Problems[i+1:]...)
+	res.Customer = cu
+	res.Problems = append(res.Problems[:i], res.Problems[i+1:]...)
+	if res.CustomerText != "" {
+		res.Note = noteFrom(t.in.Text, res.CustomerText, res.Note)
+		res.CustomerText = ""
+		res.Problems = dropProblem(res.Problems, parser.ProblemNoteMissing)
 	}
 	return nil
+}
+
+// noteFrom is the note of a message whose first words were taken for a customer's
+// name: the text as typed from those words on.
+func noteFrom(text, words, rest string) string {
+	if i := strings.Index(text, words); i >= 0 {
+		return strings.TrimRight(strings.TrimSpace(text[i:]), "。.，,！!")
+	}
+	return strings.TrimSpace(words + " " + rest)
 }
 
 // saveReport stores a report of a kind other than counts and deliveries, and tells
 // the manager about price violations and cross-region goods.
 func (t *turn) saveReport(res *parser.Result) {
 	r := &models.Report{Kind: models.ReportKind(res.Intent), UserID: t.user.ID, ReportedAt: t.in.At,
-		Note: res.Note, Place: res.Place, Brand: res.Brand, Price: res.Price}
+		Note: res.Note, Place: res.Place, Brand: res.Brand, Price: casePrice(res)}
 	if res.Customer != nil {
 		r.CustomerID = &res.Customer.ID
 	}
@@ -73,13 +147,24 @@ func (t *turn) saveReport(res *parser.Result) {
 	if res.Intent == parser.IntentVisit {
 		t.visiting = res.Customer.Code
 	}
-	t.ex.Replies = t.render(func(id int64) string { return receiptText(id, res, floor, t.cat, t.bot.loc) })
-	if (floor != nil || res.Intent == parser.IntentCrossRegion) && t.user.ManagerID != "" {
+	told := (floor != nil || res.Intent == parser.IntentCrossRegion) && t.user.ManagerID != ""
+	t.ex.Replies = t.render(func(id int64) string { return receiptText(id, res, floor, told) })
+	if told {
 		mgr := t.user.ManagerID
 		t.ex.Notices = func(id int64) []models.Notice {
 			return []models.Notice{{UserID: mgr, Text: alertText(id, res, floor, t.user)}}
 		}
 	}
+}
+
+// casePrice is the price to store: per case for market prices said per piece
+// (3元一瓶 of a 12-bottle case is 36元), as the competitor said it otherwise.
+func casePrice(res *parser.Result) *models.Money {
+	if res.Price == nil || !res.PerPiece || len(res.Items) == 0 || res.Intent == parser.IntentCompetitor {
+		return res.Price
+	}
+	v := *res.Price * models.Money(max(res.Items[0].Product.PackSize, 1))
+	return &v
 }
 
 // belowFloor returns the first product whose reported price is under its floor price.
@@ -113,6 +198,9 @@ func priceText(res *parser.Result) string {
 		return ""
 	}
 	if res.PerPiece {
+		if p := casePrice(res); p != res.Price {
+			return fmt.Sprintf("%s元/%s（合%s元/箱）", res.Price, pieceUnit(res), p)
+		}
 		return res.Price.String() + "元/" + pieceUnit(res)
 	}
 	if len(res.Items) > 0 && res.Intent != parser.IntentCompetitor {
@@ -148,8 +236,9 @@ var receiptTitle = map[parser.Intent]string{
 	parser.IntentPromise:     "🤝 承诺",
 }
 
-// receiptText echoes what was recorded, with the record number.
-func receiptText(id int64, res *parser.Result, floor *models.Product, cat *parser.Catalog, loc *time.Location) string {
+// receiptText echoes what was recorded, with the record number; told says the
+// sender's manager is being told.
+func receiptText(id int64, res *parser.Result, floor *models.Product, told bool) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s已记录 #%d", receiptTitle[res.Intent], id)
 	switch {
@@ -189,9 +278,18 @@ func receiptText(id int64, res *parser.Result, floor *models.Product, cat *parse
 	}
 	switch {
 	case floor != nil:
-		fmt.Fprintf(&b, "\n⚠️ 低于%s限价 %s元/箱，是乱价，已报给经理。", floor.Name, floor.FloorPrice)
+		fmt.Fprintf(&b, "\n⚠️ 低于%s限价 %s元/箱，是乱价", floor.Name, floor.FloorPrice)
+		if told {
+			b.WriteString("，已报给经理")
+		}
+		b.WriteString("。")
 	case res.Intent == parser.IntentCrossRegion:
-		b.WriteString("\n已报给经理，有照片请补发。")
+		if told {
+			b.WriteString("\n已报给经理，")
+		} else {
+			b.WriteString("\n")
+		}
+		b.WriteString("有照片请补发。")
 	case res.Intent == parser.IntentVisit:
 		b.WriteString("\n接下来2小时，不写客户的上报都记在这家。")
 	}
@@ -234,6 +332,9 @@ func (t *turn) undo() error {
 	if r.CustomerID != nil {
 		if cu := t.cat.CustomerByID(*r.CustomerID); cu != nil {
 			what += " · " + cu.Name
+			if r.Kind == models.KindVisit {
+				t.unvisit = cu.Code // later reports no longer go to the undone visit
+			}
 		}
 	}
 	t.reply(fmt.Sprintf("↩️ 已撤销 #%d（%s，%s 报的）", r.ID, what, r.ReportedAt.In(t.bot.loc).Format("1月2日 15:04")))

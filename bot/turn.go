@@ -31,6 +31,22 @@ type pending struct {
 	Candidates []string  `json:"candidates,omitempty"` // customer codes, for pendingChoose
 	Customer   string    `json:"customer,omitempty"`   // chosen customer code
 	GuessesOK  bool      `json:"guesses_ok,omitempty"` // near names were confirmed
+	// MessageID is the stored message the report came from, which the report is
+	// linked to when the answer completes it.
+	MessageID int64 `json:"message_id,omitempty"`
+	// AskedAt is when the question was asked (the time of the message that asked it);
+	// the question lapses pendingTTL after it.
+	AskedAt time.Time `json:"asked_at,omitempty"`
+}
+
+// expired reports whether the question lapsed before now, by message time: state
+// TTLs run on the server's clock, which need not be the messages' clock.
+func (p *pending) expired(now time.Time) bool {
+	asked := p.AskedAt
+	if asked.IsZero() {
+		asked = p.At
+	}
+	return now.Sub(asked) > pendingTTL
 }
 
 const (
@@ -52,6 +68,8 @@ type turn struct {
 	prefix   string   // said before the replies, such as "the question before was dropped"
 	ask      *pending // a question to remember once the exchange is saved
 	visiting string   // the customer code of a visit begun, to remember
+	unvisit  string   // the customer code of a visit undone, to forget
+	origMsg  int64    // the stored message a redone report came from; 0 for this one
 	replies  []string
 }
 
@@ -76,7 +94,7 @@ func (t *turn) run() error {
 		if err != nil {
 			return fmt.Errorf("bot: claim pending: %w", err)
 		}
-		if claimed {
+		if claimed && !p.expired(t.in.At) {
 			return t.answer(p, res)
 		}
 	}
@@ -117,7 +135,16 @@ func (t *turn) answer(p *pending, res *parser.Result) error {
 // redo handles the pending report again, as of when it was sent, with the answer applied.
 func (t *turn) redo(p *pending, opts handleOpts) error {
 	t.in.At, t.in.Text = p.At.In(t.bot.loc), p.Text
-	return t.handle(t.cat.Parse(p.Text, t.user, t.in.At), opts)
+	t.origMsg = p.MessageID
+	if err := t.handle(t.cat.Parse(p.Text, t.user, t.in.At), opts); err != nil {
+		return err
+	}
+	if r := t.ex.Report; r != nil && p.MessageID != 0 {
+		// The report is the original message's, not the answer's.
+		id := p.MessageID
+		r.MessageID = &id
+	}
+	return nil
 }
 
 type handleOpts struct {
@@ -239,14 +266,26 @@ func (t *turn) loadConversation() ([]byte, *conversation, error) {
 // remember saves the question the turn asked and the visit it began, after its
 // exchange was stored.
 func (t *turn) remember() error {
+	if t.unvisit != "" {
+		if err := t.forgetVisit(t.unvisit); err != nil {
+			return err
+		}
+	}
 	if t.visiting != "" {
-		if err := t.bot.state.Set(t.ctx, t.visitKey(), []byte(t.visiting), visitTTL); err != nil {
+		if err := t.bot.state.Set(t.ctx, t.visitKey(), t.visitValue(), visitTTL); err != nil {
 			return fmt.Errorf("bot: save visit: %w", err)
 		}
 	}
 	if t.ask == nil {
 		return nil
 	}
+	if t.ask.MessageID == 0 {
+		t.ask.MessageID = t.origMsg
+		if t.ask.MessageID == 0 {
+			t.ask.MessageID = t.ex.In.ID
+		}
+	}
+	t.ask.AskedAt = t.ex.In.CreatedAt
 	b, err := json.Marshal(&conversation{Version: convVersion, Pending: t.ask})
 	if err != nil {
 		return fmt.Errorf("bot: save conversation: %w", err)

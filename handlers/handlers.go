@@ -22,6 +22,10 @@ type Deps struct {
 	Log *slog.Logger
 	// Checks are named dependencies /readyz pings: the database, Redis.
 	Checks map[string]Pinger
+	// Metrics serves /metrics when set.
+	Metrics http.Handler
+	// WeCom serves /wecom/callback when set.
+	WeCom *WeCom
 }
 
 // New returns the HTTP handler with every route.
@@ -32,6 +36,12 @@ func New(d Deps) http.Handler {
 		_, _ = w.Write([]byte("ok\n"))
 	})
 	mux.Handle("GET /readyz", readyz(d))
+	if d.Metrics != nil {
+		mux.Handle("GET /metrics", d.Metrics)
+	}
+	if d.WeCom != nil {
+		d.WeCom.register(mux)
+	}
 	return mux
 }
 

@@ -19,6 +19,7 @@ type Catalog struct {
 	words     *trie
 	values    []entry
 	fuzzy     fuzzyIndex
+	maxName   int // the longest name or alias, in runes
 }
 
 // entry is what a word in the vocabulary means. A word may name several customers
@@ -90,6 +91,9 @@ func NewCatalog(c *models.Catalog) *Catalog {
 	keys := make([]trieKey, 0, len(idx))
 	for k, i := range idx {
 		keys = append(keys, trieKey{key: []rune(k), val: i})
+		if e := &cat.values[i]; len(e.products) > 0 || len(e.customers) > 0 {
+			cat.maxName = max(cat.maxName, len(keys[len(keys)-1].key))
+		}
 	}
 	cat.words = buildTrie(keys)
 	return cat

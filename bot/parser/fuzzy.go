@@ -67,6 +67,9 @@ func (c *Catalog) walk(node int32, prefix []rune, fn func([]rune, int32)) {
 // more characters) or spelled the same in pinyin, keeping those keep accepts.
 func (c *Catalog) nearby(s []rune, keep func(*entry) bool) []int32 {
 	var out []int32
+	if len(s) > c.maxName+1 {
+		return nil // too long to be one slip from any name
+	}
 	add := func(v int32) {
 		if keep(&c.values[v]) && !contains(out, v) {
 			out = append(out, v)

@@ -65,8 +65,17 @@ func (c *Catalog) lex(rs []rune, now time.Time, toks []token) []token {
 			i = t.end
 			continue
 		}
-		if isDigit(rs[i]) || cnDigit[rs[i]] != 0 || rs[i] == '十' || rs[i] == '两' {
-			if n, ok := readNumber(rs[i:]); ok {
+		if rs[i] == '¥' && i+1 < len(rs) && isDigit(rs[i+1]) {
+			// ¥38: a price whatever follows.
+			if n, ok := readNumber(rs[i+1:]); ok && (n.kind == numBare || n.kind == numPrice) {
+				n.kind = numPrice
+				toks = appendToken(toks, token{kind: tkNumber, start: i, end: i + 1 + n.length, num: n})
+				i += 1 + n.length
+				continue
+			}
+		}
+		if startsNumber(rs[i]) {
+			if n, ok := readNumber(rs[i:]); ok && (n.kind != numBare || isDigit(rs[i]) || !gluedToText(toks, i)) {
 				t := token{kind: tkNumber, start: i, end: i + n.length, num: n}
 				switch n.kind {
 				case numDay:
@@ -79,7 +88,11 @@ func (c *Catalog) lex(rs []rune, now time.Time, toks []token) []token {
 				if ok {
 					toks = appendToken(toks, t)
 					i = t.end
-					i += prefixLen(rs[i:], dateSuffixes)
+					if t.kind == tkDate {
+						l := dateTail(rs[i:])
+						toks[len(toks)-1].end += l
+						i += l
+					}
 					continue
 				}
 			}
@@ -94,11 +107,44 @@ func (c *Catalog) lex(rs []rune, now time.Time, toks []token) []token {
 			out = append(out, t)
 		}
 	}
+	return joinLoose(out)
+}
+
+// gluedToText reports whether a token starting at i would touch the text before it:
+// a Chinese numeral inside words (统一, 买二送一) is part of them.
+func gluedToText(toks []token, i int) bool {
+	n := len(toks)
+	return n > 0 && toks[n-1].kind == tkText && toks[n-1].end == i
+}
+
+// joinLoose joins loose pieces typed apart from their cases ("3箱 6瓶") into one
+// quantity, unless the pieces lead into a product of their own ("3箱 6瓶橙汁").
+func joinLoose(toks []token) []token {
+	out := toks[:0]
+	for i := 0; i < len(toks); i++ {
+		t := toks[i]
+		if i+1 < len(toks) && t.kind == tkNumber && t.num.kind == numCases && t.num.loose == 0 && !t.num.half && t.num.val.scale == 0 {
+			nx := toks[i+1]
+			if nx.kind == tkNumber && nx.num.kind == numPieces && nx.num.val.scale == 0 &&
+				!(i+2 < len(toks) && toks[i+2].kind == tkName && toks[i+2].start == nx.end) {
+				t.num.loose, t.end, t.spaceAfter = nx.num.val.mant, nx.end, nx.spaceAfter
+				i++
+			}
+		}
+		out = append(out, t)
+	}
 	return out
 }
 
 // dateSuffixes follow a day without changing it: 周五前, 25号之前.
 var dateSuffixes = []string{"之前", "以前", "前"}
+
+// dateTail is the length of the words after a day that leave it as it is: a part of
+// the day, then a suffix (明天下午, 周五前, 25号下午之前).
+func dateTail(s []rune) int {
+	l := prefixLen(s, dayParts)
+	return l + prefixLen(s[l:], dateSuffixes)
+}
 
 // appendToken merges text and fillers that touch the previous text token, so that
 // "不认识的店" stays one piece.
@@ -117,14 +163,28 @@ func appendToken(toks []token, t token) []token {
 
 // dateAt reads a date word at rs[i:i+l], with the day that follows 下月.
 func (c *Catalog) dateAt(rs []rune, i, l int, w dateWord, now time.Time) (Date, int, bool) {
-	if w.kind == dateNextMonth {
-		rest := rs[i+l:]
+	rest := rs[i+l:]
+	switch w.kind {
+	case dateNextMonth, dateThisMonth:
 		if day, dl, ok := dayAt(rest); ok {
-			d, ok := dayOfMonth(now, day, true)
-			return d, l + dl + prefixLen(rs[i+l+dl:], dateSuffixes), ok
+			var d Date
+			if w.kind == dateNextMonth {
+				d, ok = dayOfMonth(now, day, true)
+			} else {
+				d, ok = validDate(now.Year(), now.Month(), day)
+			}
+			return d, l + dl + dateTail(rs[i+l+dl:]), ok
+		}
+		return Date{}, 0, false
+	case dateYear:
+		if len(rest) > 0 && startsNumber(rest[0]) {
+			if n, ok := readNumber(rest); ok && n.kind == numMonthDay {
+				d, ok := yearMonthDay(now.Year()+w.n, n.month, int(n.val.mant))
+				return d, l + n.length + dateTail(rs[i+l+n.length:]), ok
+			}
 		}
 		return Date{}, 0, false
 	}
 	d, ok := w.resolve(now)
-	return d, l + prefixLen(rs[i+l:], dateSuffixes), ok
+	return d, l + dateTail(rs[i+l:]), ok
 }

@@ -5,7 +5,7 @@ import "unicode"
 // normalize rewrites a message in place into the form the lexer reads: full-width
 // letters, digits and punctuation become ASCII, ASCII letters lower case, and
 // separators (，、：;x×* …) become spaces. A letter x, × or * counts as a separator
-// only before a digit ("苹果汁x120").
+// only before a digit ("苹果汁x120", "苹果汁 x 120"). ￥ becomes ¥.
 func normalize(rs []rune) []rune {
 	for i, r := range rs {
 		switch {
@@ -13,6 +13,8 @@ func normalize(rs []rune) []rune {
 			r = ' '
 		case r >= 0xFF01 && r <= 0xFF5E:
 			r -= 0xFEE0
+		case r == '￥':
+			r = '¥'
 		}
 		if r >= 'A' && r <= 'Z' {
 			r += 'a' - 'A'
@@ -24,8 +26,8 @@ func normalize(rs []rune) []rune {
 		case ',', '，', '、', ':', '：', ';', '；', '。', '!', '！', '"', '“', '”', '\'', '‘', '’',
 			'(', ')', '（', '）', '[', ']', '【', '】', '《', '》', '<', '>', '~', '～', '-', '—', '_', '=', '+', '|', '\\':
 			rs[i] = ' '
-		case 'x', '×', '*', '＊':
-			if i+1 < len(rs) && isDigit(rs[i+1]) && (i == 0 || !isASCIILetter(rs[i-1])) {
+		case 'x', '×', '*':
+			if j := skipSpaces(rs, i+1); j < len(rs) && isDigit(rs[j]) && (i == 0 || !isASCIILetter(rs[i-1])) {
 				rs[i] = ' '
 			}
 		default:

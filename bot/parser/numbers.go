@@ -82,14 +82,22 @@ var cnDigit = map[rune]int64{'零': 0, '〇': 0, '一': 1, '二': 2, '两': 2, '
 var cnUnit = map[rune]int64{'十': 10, '百': 100, '千': 1000, '万': 10000}
 
 // chinese reads a Chinese numeral ("一百零五", "两百", "十五", "二十五") at the start of s.
+// A digit right after 百, 千 or 万 counts in the next unit down, as people say it:
+// 一百二 is 120, 两千五 is 2,500. Two digits in a row end the numeral (一二 reads 一).
 func chinese(s []rune) (int64, int) {
-	var total, section, digit int64
-	seen := false
+	var total, section, digit, lastUnit int64
+	seen, afterDigit, zero := false, false, false
 	i := 0
 	for ; i < len(s); i++ {
 		r := s[i]
 		if d, ok := cnDigit[r]; ok {
-			digit, seen = d, true
+			if afterDigit && !zero {
+				break
+			}
+			if d == 0 {
+				zero = true
+			}
+			digit, seen, afterDigit = d, true, true
 			continue
 		}
 		u, ok := cnUnit[r]
@@ -99,29 +107,58 @@ func chinese(s []rune) (int64, int) {
 		if digit == 0 && u == 10 {
 			digit = 1 // 十五 = 15
 		}
-		seen = true
+		seen, afterDigit, zero, lastUnit = true, false, false, u
 		if u == 10000 {
-			total = (total + section + digit) * u
+			total = min((total+section+digit)*u, maxMant)
 			section = 0
 		} else {
-			section += digit * u
+			section = min(section+digit*u, maxMant)
 		}
 		digit = 0
 	}
 	if !seen {
 		return 0, 0
 	}
-	return total + section + digit, i
+	if digit > 0 && lastUnit >= 100 && !zero && i >= 2 && cnUnit[s[i-2]] == lastUnit {
+		digit *= lastUnit / 10 // 一百二 = 120
+	}
+	return min(total+section+digit, maxMant), i
 }
 
 // number is a number in a message with what follows it.
 type number struct {
 	val      decimal
 	loose    int64 // 3箱6瓶: the 6
+	half     bool  // 1箱半, 半箱: half a case more
 	kind     numKind
 	month    int  // numMonthDay
 	perPiece bool // a price of one piece, not one case
 	length   int  // runes consumed, unit included
+}
+
+// startsNumber reports whether r may start a number: a digit, a Chinese numeral or
+// 半 (半箱).
+func startsNumber(r rune) bool {
+	if isDigit(r) || r == '半' {
+		return true
+	}
+	_, ok := cnDigit[r]
+	return ok || r == '十'
+}
+
+// wholeAt reads a whole number, in digits or Chinese, at the start of s.
+func wholeAt(s []rune) (int64, int) {
+	if len(s) == 0 {
+		return 0, 0
+	}
+	if isDigit(s[0]) {
+		d, l := digits(s)
+		if d.scale != 0 {
+			return 0, 0
+		}
+		return d.mant, l
+	}
+	return chinese(s)
 }
 
 // readNumber reads a number and its unit at the start of s. ok is false when s does
@@ -129,21 +166,37 @@ type number struct {
 // stands alone, so that 东一路 stays a name.
 func readNumber(s []rune) (n number, ok bool) {
 	var i int
-	if isDigit(s[0]) {
+	switch {
+	case isDigit(s[0]):
 		n.val, i = digits(s)
-	} else {
+	case s[0] == '半':
+		// 半箱: half a case.
+		if l := prefixLen(s[1:], caseUnits); l > 0 {
+			n.kind, n.half, n.length = numCases, true, 1+l
+			return n, true
+		}
+		return n, false
+	default:
 		v, l := chinese(s)
 		if l == 0 {
 			return n, false
 		}
 		n.val, i = decimal{mant: v}, l
 		rest := s[i:]
-		if len(rest) > 0 && rest[0] != ' ' && unitAt(rest) == 0 {
+		if len(rest) > 0 && rest[0] != ' ' && unitAt(rest) == 0 && prefixLen(rest, perCase) == 0 && prefixLen(rest, perPiece) == 0 {
 			return n, false
 		}
 	}
+	// 120 箱, 38 元: a unit typed apart from its number.
+	if j := skipSpaces(s, i); j > i && (prefixLen(s[j:], caseUnits) > 0 || prefixLen(s[j:], pieceUnits) > 0 && !hasPrefix(s[j:], "个月") ||
+		hasPrefix(s[j:], "元") || hasPrefix(s[j:], "块")) {
+		i = j
+	}
 	rest := s[i:]
 	switch {
+	case hasPrefix(rest, "个月"):
+		n.kind, n.length = numOther, i+2
+		return n, true
 	case hasPrefix(rest, "月") && len(rest) > 1:
 		if day, l, ok := dayAt(rest[1:]); ok {
 			n.kind, n.month, n.val, n.length = numMonthDay, int(n.val.mant), decimal{mant: int64(day)}, i+1+l
@@ -155,13 +208,15 @@ func readNumber(s []rune) (n number, ok bool) {
 	case hasPrefix(rest, "元") || hasPrefix(rest, "块"):
 		n.kind = numPrice
 		i++
-		if hasPrefix(s[i-1:], "块") && i < len(s) && isDigit(s[i]) && n.val.scale == 0 {
-			// 38块5 is 38.5 yuan.
-			d, l := digits(s[i:])
-			if d.scale == 0 && d.mant < 10 {
-				n.val = decimal{mant: n.val.mant*10 + d.mant, scale: 1}
+		if hasPrefix(s[i-1:], "块") && i < len(s) && n.val.scale == 0 {
+			// 38块5, 三十八块五: 38.5 yuan.
+			if v, l := wholeAt(s[i:]); l > 0 && v < 10 && (isDigit(s[i]) || l == 1) {
+				n.val = decimal{mant: n.val.mant*10 + v, scale: 1}
 				i += l
 			}
+		}
+		if hasPrefix(s[i:], "钱") {
+			i++ // 38块钱
 		}
 		i += prefixLen(s[i:], perCase)
 		if l := prefixLen(s[i:], perPiece); l > 0 {
@@ -174,13 +229,17 @@ func readNumber(s []rune) (n number, ok bool) {
 	if l := prefixLen(rest, caseUnits); l > 0 {
 		n.kind = numCases
 		i += l
-		// 3箱6瓶: loose pieces after the cases.
-		if i < len(s) && isDigit(s[i]) {
-			d, dl := digits(s[i:])
-			if d.scale == 0 {
-				if ul := prefixLen(s[i+dl:], pieceUnits); ul > 0 {
-					n.loose = d.mant
-					i += dl + ul
+		switch {
+		case hasPrefix(s[i:], "半"):
+			// 1箱半: and a half.
+			n.half = true
+			i++
+		case i < len(s) && n.val.scale == 0:
+			// 3箱6瓶, 两箱三瓶: loose pieces after the cases.
+			if v, vl := wholeAt(s[i:]); vl > 0 {
+				if ul := prefixLen(s[i+vl:], pieceUnits); ul > 0 {
+					n.loose = v
+					i += vl + ul
 				}
 			}
 		}
@@ -206,6 +265,14 @@ func readNumber(s []rune) (n number, ok bool) {
 	}
 	n.kind, n.length = numBare, i
 	return n, true
+}
+
+// skipSpaces returns the index of the first rune at or after i that is no space.
+func skipSpaces(s []rune, i int) int {
+	for i < len(s) && s[i] == ' ' {
+		i++
+	}
+	return i
 }
 
 // unitAt returns the length of a unit word at the start of s, or 0.
@@ -244,7 +311,7 @@ func dayAt(s []rune) (int, int, bool) {
 }
 
 // pieces converts a quantity into pieces of a pack of packSize. ok is false when the
-// quantity is not a whole number of pieces (0.3箱 of a 12-bottle case).
+// quantity is not a whole number of pieces (0.3箱 of a 12-bottle case, 半箱 of 15).
 func (n number) pieces(packSize int) (int64, bool) {
 	pack := int64(max(packSize, 1))
 	switch n.kind {
@@ -262,7 +329,14 @@ func (n number) pieces(packSize int) (int64, bool) {
 		if v%div != 0 {
 			return 0, false
 		}
-		return v/div + n.loose, true
+		v = v/div + n.loose
+		if n.half {
+			if pack%2 != 0 {
+				return 0, false
+			}
+			v += pack / 2
+		}
+		return v, true
 	}
 	return 0, false
 }

@@ -90,7 +90,7 @@ func (c *Catalog) Parse(text string, sender *models.User, now time.Time) *Result
 	if c.answer(toks, rs, r) {
 		return r
 	}
-	kw := c.intentOf(toks, r)
+	kw := c.intentOf(toks, rs, now, r)
 	if r.Intent == IntentUnknown || r.Intent == IntentHelp || r.Intent == IntentUndo {
 		return r
 	}
@@ -128,8 +128,17 @@ func (c *Catalog) Parse(text string, sender *models.User, now time.Time) *Result
 	return r
 }
 
-// answer recognizes a whole-message reply to a question: 确认, 取消, or a number.
+// answer recognizes a whole-message reply to a question: 确认, 取消 (said once or
+// over again: 对对对), or a number.
 func (c *Catalog) answer(toks []token, rs []rune, r *Result) bool {
+	if len(toks) > 1 {
+		for _, t := range toks {
+			if t.kind != tkAnswer || c.values[t.val].intent != c.values[toks[0].val].intent {
+				return false
+			}
+		}
+		toks = toks[:1]
+	}
 	if len(toks) != 1 {
 		return false
 	}
@@ -147,28 +156,62 @@ func (c *Catalog) answer(toks []token, rs []rune, r *Result) bool {
 	return false
 }
 
-// intentOf finds the message's keyword: the first one that starts the message,
-// follows only a customer name, or ends it; 还剩/还有 count anywhere. It returns the
-// keyword's token index, or -1.
-func (c *Catalog) intentOf(toks []token, r *Result) int {
-	found, help := -1, false
-	for i, t := range toks {
+// intentOf finds the message's keyword, or returns -1. A keyword counts where a
+// report puts it:
+//   - at the start, or after names and days only ("张老板 盘点", "明天 拜访 张老板");
+//   - at the end of a report ("张老板 苹果汁 120 盘点"), unless glued to the words
+//     before it: chit-chat that happens to end in a keyword ("今天下雨不去拜访了",
+//     "张老板说下周要货", "今天不盘点了") is no report;
+//   - 还剩/还有 anywhere, when a quantity follows ("张老板那里苹果汁还剩120箱").
+//
+// Words near a catalog name (宏成 for 宏城) count as names. Help words count anywhere
+// (帮助一下, 盘点怎么报); a question mark only alone or after keywords (盘点？), as
+// elsewhere it just ends a sentence. A visit after a day still to come is a plan
+// (明天拜访张老板); after today or a past day it is a visit (昨天拜访了张老板).
+func (c *Catalog) intentOf(toks []token, rs []rune, now time.Time, r *Result) int {
+	found, help, qmark, allKeywords := -1, false, false, true
+	last := len(toks) - 1
+	for last > 0 && isQuestionMark(&toks[last], rs) {
+		last--
+	}
+	lastQty := -1
+	for i := range toks {
+		if isQty(&toks[i]) {
+			lastQty = i
+		}
+	}
+	header := true // every token so far is a name, a day or a keyword
+	for i := range toks {
+		t := &toks[i]
 		if t.kind != tkKeyword {
+			allKeywords = false
+			if header && found < 0 && t.kind != tkName && t.kind != tkDate && !(t.kind == tkText && c.nameLike(rs[t.start:t.end])) {
+				header = false
+			}
 			continue
 		}
 		in := c.values[t.val].intent
-		if in == IntentHelp {
+		switch {
+		case isQuestionMark(t, rs):
+			qmark, t.used = true, true
+		case in == IntentHelp:
 			help = true
-			continue
-		}
-		if found >= 0 || answerIntents[in] {
-			continue
-		}
-		if in == intentStockInline || i == 0 || i == len(toks)-1 || (i == 1 && toks[0].kind == tkName) {
+		case found >= 0:
+		case in == intentStockInline:
+			if lastQty > i {
+				found = i
+			}
+		case header:
 			found = i
+		case i == last:
+			p := &toks[i-1]
+			glued := (p.kind == tkText || p.kind == tkAnswer) && !p.spaceAfter && p.end == t.start
+			if !glued || p.kind == tkText && c.nameLike(rs[p.start:p.end]) {
+				found = i
+			}
 		}
 	}
-	if help {
+	if help || qmark && allKeywords {
 		r.Intent = IntentHelp
 		if found >= 0 {
 			r.Topic = c.values[toks[found].val].intent
@@ -187,14 +230,29 @@ func (c *Catalog) intentOf(toks []token, r *Result) int {
 		r.Intent = IntentStockCount
 	case intentStock:
 		r.Intent = IntentQuery
-		for _, t := range toks {
-			if t.kind == tkNumber && (t.num.kind == numBare || t.num.kind == numCases || t.num.kind == numPieces) {
-				r.Intent = IntentStockCount
-				break
+		if lastQty >= 0 {
+			r.Intent = IntentStockCount
+		}
+	case IntentVisit:
+		today := dateOf(now)
+		for _, t := range toks[:found] {
+			if t.kind == tkDate && t.date.after(today) {
+				r.Intent = IntentPlan
 			}
 		}
 	}
 	return found
+}
+
+// isQuestionMark reports whether t is a lone ? (？ once normalized).
+func isQuestionMark(t *token, rs []rune) bool {
+	return t.kind == tkKeyword && t.end-t.start == 1 && rs[t.start] == '?'
+}
+
+// nameLike reports whether words the vocabulary does not know are a slip away from
+// a customer or product name.
+func (c *Catalog) nameLike(s []rune) bool {
+	return len(c.nearby(s, func(e *entry) bool { return len(e.customers) > 0 || len(e.products) > 0 })) > 0
 }
 
 // dropInline removes 还剩/还有 between products and their quantities.
@@ -224,15 +282,23 @@ func (c *Catalog) customer(toks []token, rs []rune, sender *models.User, r *Resu
 			}
 			t.used = true
 			var more Result
-			c.resolveCustomer(c.values[t.val].customers, sender, &more)
+			cands, end, guessed := c.glueCustomer(toks, i, rs)
+			c.resolveCustomer(cands, sender, &more)
 			if more.Customer != nil {
 				r.Customers = append(r.Customers, more.Customer)
+				if guessed {
+					r.Guesses = append(r.Guesses, Guess{Typed: string(rs[t.start:end]), Meant: more.Customer.Name})
+				}
 			}
 			continue
 		}
 		t.used = true
-		r.CustomerText = string(rs[t.start:t.end])
-		c.resolveCustomer(c.values[t.val].customers, sender, r)
+		cands, end, guessed := c.glueCustomer(toks, i, rs)
+		r.CustomerText = string(rs[t.start:end])
+		c.resolveCustomer(cands, sender, r)
+		if guessed && r.Customer != nil {
+			r.Guesses = append(r.Guesses, Guess{Typed: r.CustomerText, Meant: r.Customer.Name})
+		}
 	}
 	if r.CustomerText != "" || r.Intent == IntentCrossRegion || r.Intent == IntentCompetitor {
 		return
@@ -255,6 +321,43 @@ func (c *Catalog) customer(toks []token, rs []rune, sender *models.User, r *Resu
 		}
 		return
 	}
+}
+
+// glueCustomer reads the customer name at toks[i] together with a character or two
+// glued on after it, when the whole is near a customer's name: 王记二点 is 王记二店,
+// not 王记 and 二点; 张记商茂 is 张记商贸. It returns the customers meant, where the
+// name ends, and whether that is a guess.
+func (c *Catalog) glueCustomer(toks []token, i int, rs []rune) ([]int32, int, bool) {
+	t := &toks[i]
+	cands := c.values[t.val].customers
+	if i+1 >= len(toks) {
+		return cands, t.end, false
+	}
+	nx := &toks[i+1]
+	if nx.kind != tkText || nx.used || nx.start != t.end || nx.end-nx.start > 2 {
+		return cands, t.end, false
+	}
+	fz := c.fuzzyCustomers(rs[t.start:nx.end])
+	if len(fz) == 0 {
+		return cands, t.end, false
+	}
+	nx.used = true
+	if sameSet(fz, cands) {
+		return cands, nx.end, false
+	}
+	return fz, nx.end, true
+}
+
+func sameSet(a, b []int32) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for _, v := range a {
+		if !contains(b, v) {
+			return false
+		}
+	}
+	return true
 }
 
 // resolveCustomer narrows candidates to the sender's own customers, then the team's,
@@ -329,23 +432,40 @@ func isQty(t *token) bool {
 	return t.kind == tkNumber && !t.used && (t.num.kind == numBare || t.num.kind == numCases || t.num.kind == numPieces)
 }
 
-// guessProducts reads unknown words as the product they are one slip away from
-// (苹果之 → 苹果汁). A product name with a character or two glued on is read whole.
-// Words that could be several products become a problem that lists them.
-func (c *Catalog) guessProducts(toks []token, rs []rune, r *Result) []token {
+// glueProducts joins a product name with a character or two glued on into one word
+// when the whole is near a product (苹果 之 → 苹果之); words with a short keyword or
+// name glued on likewise (冰红 查 → 冰红查).
+func (c *Catalog) glueProducts(toks []token, rs []rune) []token {
 	out := toks[:0]
 	for i := 0; i < len(toks); i++ {
 		t := toks[i]
-		if t.kind == tkName && !t.used && i+1 < len(toks) {
+		if i+1 < len(toks) && !t.used {
 			nx := toks[i+1]
-			if nx.kind == tkText && nx.start == t.end && nx.end-nx.start <= 2 && !nx.used {
+			glued := !nx.used && nx.start == t.end && nx.end-nx.start <= 2
+			switch {
+			case !glued:
+			case t.kind == tkName && nx.kind == tkText:
+				glued = len(c.fuzzyProducts(rs[t.start:nx.end])) > 0
+			case t.kind == tkText && (nx.kind == tkKeyword || nx.kind == tkName):
+				glued = len(c.fuzzyProducts(rs[t.start:t.end])) == 0 && len(c.fuzzyProducts(rs[t.start:nx.end])) > 0
+			default:
+				glued = false
+			}
+			if glued {
 				t.kind, t.end, t.spaceAfter = tkText, nx.end, nx.spaceAfter
 				i++
 			}
 		}
 		out = append(out, t)
 	}
-	toks = out
+	return out
+}
+
+// guessProducts reads unknown words as the product they are one slip away from
+// (苹果之 → 苹果汁), after gluing them (glueProducts). Words that could be several
+// products become a problem that lists them.
+func (c *Catalog) guessProducts(toks []token, rs []rune, r *Result) []token {
+	toks = c.glueProducts(toks, rs)
 	for i := range toks {
 		t := &toks[i]
 		if t.kind != tkText || t.used {
@@ -376,13 +496,17 @@ func (c *Catalog) guessProducts(toks []token, rs []rune, r *Result) []token {
 // product (苹果汁 120) or before it (120箱苹果汁); whichever comes first sets the order.
 func (c *Catalog) items(toks []token, rs []rune, r *Result) []token {
 	toks = c.guessProducts(toks, rs, r)
+	// A quantity before the first product leads when it has a unit (120箱苹果汁) or,
+	// bare, when the product follows it at once and no unknown words precede it
+	// (120苹果汁; but 葡萄汁 120 苹果汁 30 is an unknown product and its count).
 	qtyFirst := false
 	for i := range toks {
 		if c.productOf(&toks[i]) != nil {
 			break
 		}
-		if isQty(&toks[i]) && toks[i].num.kind != numBare {
-			qtyFirst = true
+		if isQty(&toks[i]) {
+			qtyFirst = toks[i].num.kind != numBare ||
+				i+1 < len(toks) && c.productOf(&toks[i+1]) != nil && (i == 0 || toks[i-1].kind != tkText || toks[i-1].used)
 			break
 		}
 	}
@@ -444,8 +568,13 @@ func (c *Catalog) mentions(toks []token, rs []rune, r *Result) []token {
 			}
 		}
 	}
+	if r.Intent != IntentPriceReport && r.Intent != IntentCrossRegion {
+		add()
+		return toks
+	}
+	toks = c.glueProducts(toks, rs)
 	add()
-	if len(r.Items) == 0 && (r.Intent == IntentPriceReport || r.Intent == IntentCrossRegion) {
+	if len(r.Items) == 0 {
 		toks = c.guessProducts(toks, rs, r)
 		add()
 	}
@@ -511,9 +640,11 @@ func (c *Catalog) check(r *Result) {
 			r.Problems = append(r.Problems, Problem{Code: ProblemItemsMissing})
 		}
 		for i, it := range r.Items {
+			// Each repeat once: a long message repeating one product stays linear.
 			for _, prev := range r.Items[:i] {
 				if prev.Product == it.Product {
 					r.Problems = append(r.Problems, Problem{Code: ProblemDuplicateProduct, Text: it.Product.Name, Product: it.Product})
+					break
 				}
 			}
 			if !it.HasQty && !hasProblemFor(r, it.Product) {

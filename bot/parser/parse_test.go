@@ -59,7 +59,7 @@ type acceptanceCase struct {
 	raw map[string]json.RawMessage
 }
 
-func loadAcceptance(t *testing.T) []acceptanceCase {
+func loadAcceptance(t testing.TB) []acceptanceCase {
 	f, err := os.Open(filepath.Join(sharedDir, "acceptance", "messages.jsonl"))
 	if err != nil {
 		t.Fatal(err)

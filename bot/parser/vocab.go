@@ -60,7 +60,8 @@ var keywords = map[string]Intent{
 var answerIntents = map[Intent]bool{IntentConfirm: true, IntentCancel: true}
 
 // fillers are words that carry nothing: skipped between names and numbers.
-var fillers = []string{"那里", "那边", "这里", "店里", "家里", "仓库", "去", "在", "的", "了", "有", "共", "一共", "总共", "库里", "到期", "过期"}
+var fillers = []string{"那里", "那边", "这里", "店里", "家里", "仓库", "去", "在", "的", "了", "有", "共", "一共", "总共", "库里", "到期", "过期",
+	"只", "就", "才", "还", "大概", "大约", "约", "差不多", "左右", "将近"}
 
 // Usage is the one-line format of each reporting intent, for help and error replies.
 var Usage = map[Intent]string{

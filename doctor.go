@@ -1,0 +1,78 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"channelbot/bot/state"
+	"channelbot/bot/wecom"
+)
+
+// doctor checks the configuration and every service it names, and says in plain
+// words what is wrong. It exits non-zero when anything is.
+func (e *environment) doctor(ctx context.Context, args []string) error {
+	var c commonFlags
+	e = e.quiet()
+	if _, err := e.parseFlags("doctor", args, &c, false, nil); err != nil {
+		return err
+	}
+	cfg, err := e.config(c)
+	if err != nil {
+		fmt.Fprintf(e.stdout, "✘ 配置有误：\n%v\n", err)
+		return errDoctor
+	}
+	ok := true
+	check := func(name string, err error, fine string) {
+		if err != nil {
+			ok = false
+			fmt.Fprintf(e.stdout, "✘ %s：%v\n", name, err)
+			return
+		}
+		fmt.Fprintf(e.stdout, "✔ %s：%s\n", name, fine)
+	}
+	cctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	log := e.logger(cfg)
+
+	store, err := openStore(cctx, cfg, log)
+	if err == nil {
+		v, verr := store.SchemaVersion(cctx)
+		err = verr
+		defer store.Close()
+		check("数据库", err, fmt.Sprintf("%s，表结构版本 %d", cfg.DatabaseURL, v))
+	} else {
+		check("数据库", err, "")
+	}
+	st, err := state.Open(cctx, cfg.RedisURL.Reveal(), cfg.StatePrefix, nil)
+	switch {
+	case err != nil:
+		check("Redis", err, "")
+	case cfg.RedisURL == "":
+		check("Redis", nil, "未配置，会话状态存在进程内（单实例可用，多副本必须配置 REDIS_URL）")
+	default:
+		check("Redis", st.Ping(cctx), "连接正常")
+	}
+	if err == nil {
+		defer st.Close()
+	}
+	if !cfg.WeCom.Enabled() {
+		fmt.Fprintln(e.stdout, "- 企业微信：未配置（WECOM_* 未设置）")
+	} else if st != nil {
+		client, err := wecom.NewClient(cfg.WeCom, platformHTTP, st, log)
+		if err == nil {
+			err = client.Check(cctx)
+		}
+		check("企业微信", err, fmt.Sprintf("获取 access_token 成功（%s，应用 %s）", cfg.WeCom.APIBase, cfg.WeCom.AgentID))
+	}
+	if !cfg.Feishu.Enabled() {
+		fmt.Fprintln(e.stdout, "- 飞书：未配置（FEISHU_* 未设置）")
+	}
+	if !ok {
+		return errDoctor
+	}
+	return nil
+}
+
+// errDoctor means doctor found problems and has said so.
+var errDoctor = fmt.Errorf("doctor found problems")

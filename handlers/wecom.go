@@ -1,0 +1,161 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"channelbot/bot"
+	"channelbot/bot/wecom"
+	"channelbot/models"
+)
+
+// maxCallbackBody bounds a callback body; real ones are a few kilobytes.
+const maxCallbackBody = 64 << 10
+
+// dedupTTL keeps re-delivery marks past WeCom's retries and a day of restarts.
+const dedupTTL = 25 * time.Hour
+
+// Marker sets a key once, shared by replicas: the first delivery of a message wins.
+type Marker interface {
+	SetNX(ctx context.Context, key string, val []byte, ttl time.Duration) (bool, error)
+	Delete(ctx context.Context, key string) error
+}
+
+// Inbox takes stored messages for processing.
+type Inbox interface {
+	Submit(p models.Peer) bool
+}
+
+// WeCom is what the WeCom callback needs.
+type WeCom struct {
+	Crypto  wecom.Crypto
+	AgentID string
+	Dedup   Marker
+	Store   *models.Store
+	Inbox   Inbox
+	Metrics *bot.Metrics
+	Log     *slog.Logger
+}
+
+func (h *WeCom) register(mux *http.ServeMux) {
+	mux.HandleFunc("GET /wecom/callback", h.verify)
+	mux.HandleFunc("POST /wecom/callback", h.callback)
+}
+
+// verify answers WeCom's URL check with the decrypted echo string.
+func (h *WeCom) verify(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	echo, err := h.Crypto.VerifyURL(q.Get("msg_signature"), q.Get("timestamp"), q.Get("nonce"), q.Get("echostr"))
+	if err != nil {
+		h.reject(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = io.WriteString(w, echo)
+}
+
+// callback checks, decrypts and stores one message, then answers at once with an
+// empty 200; the inbox processes it. A re-delivery is answered without storing.
+func (h *WeCom) callback(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxCallbackBody))
+	if err != nil {
+		h.Metrics.Reject(models.PlatformWeCom, "body")
+		http.Error(w, "bad request", http.StatusRequestEntityTooLarge)
+		return
+	}
+	q := r.URL.Query()
+	msg, err := h.Crypto.Open(q.Get("msg_signature"), q.Get("timestamp"), q.Get("nonce"), body)
+	if err != nil {
+		h.reject(w, r, err)
+		return
+	}
+	if h.AgentID != "" && msg.AgentID != "" && msg.AgentID != h.AgentID {
+		h.reject(w, r, errWrongAgent)
+		return
+	}
+	in, ok := inboundFromWeCom(msg)
+	if !ok {
+		w.WriteHeader(http.StatusOK) // an event the bot has nothing to say to
+		return
+	}
+	ctx := r.Context()
+	key := "dedup:" + models.PlatformWeCom + ":" + in.MsgID
+	first, err := h.Dedup.SetNX(ctx, key, []byte("1"), dedupTTL)
+	if err != nil {
+		h.Log.ErrorContext(ctx, "dedup unavailable", "error", err)
+		http.Error(w, "unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	if !first {
+		h.Metrics.Duplicate(models.PlatformWeCom)
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	switch err := h.Store.EnqueueInbound(ctx, bot.InboxMessage(in)); {
+	case errors.Is(err, models.ErrDuplicate):
+		h.Metrics.Duplicate(models.PlatformWeCom)
+	case err != nil:
+		// Not stored: forget the mark so that WeCom's retry is taken.
+		_ = h.Dedup.Delete(context.WithoutCancel(ctx), key)
+		h.Log.ErrorContext(ctx, "message not stored", "error", err)
+		http.Error(w, "unavailable", http.StatusServiceUnavailable)
+		return
+	default:
+		h.Metrics.Receive(models.PlatformWeCom)
+		h.Inbox.Submit(models.Peer{Platform: models.PlatformWeCom, Peer: in.From})
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+var errWrongAgent = errors.New("wecom: message for another agent")
+
+// reject answers a callback that failed its checks with a 4xx, logging why but
+// nothing of its content.
+func (h *WeCom) reject(w http.ResponseWriter, r *http.Request, err error) {
+	reason, status := "invalid", http.StatusBadRequest
+	switch {
+	case errors.Is(err, wecom.ErrSignature):
+		reason, status = "signature", http.StatusUnauthorized
+	case errors.Is(err, wecom.ErrCorpID), errors.Is(err, errWrongAgent):
+		reason, status = "receiver", http.StatusForbidden
+	case errors.Is(err, wecom.ErrDecrypt):
+		reason = "ciphertext"
+	case errors.Is(err, wecom.ErrXML):
+		reason = "xml"
+	}
+	h.Metrics.Reject(models.PlatformWeCom, reason)
+	h.Log.WarnContext(r.Context(), "callback rejected", "platform", models.PlatformWeCom, "reason", reason, "remote", r.RemoteAddr)
+	http.Error(w, http.StatusText(status), status)
+}
+
+// inboundFromWeCom turns a WeCom message into what the bot reads. ok is false for
+// events that need no answer.
+func inboundFromWeCom(m *wecom.Message) (bot.Inbound, bool) {
+	in := bot.Inbound{Platform: models.PlatformWeCom, MsgID: m.DedupKey(), From: m.FromUserName, At: time.Unix(m.CreateTime, 0)}
+	switch m.MsgType {
+	case "text":
+		in.Text = m.Content
+	case "location":
+		in.Kind, in.Lat, in.Lng, in.Label = bot.KindLocation, m.LocationX, m.LocationY, m.Label
+		in.Text = "[位置] " + m.Label
+	case "image":
+		in.Kind, in.MediaID, in.MediaURL = bot.KindImage, m.MediaID, m.PicURL
+		in.Text = "[图片]"
+	case "event":
+		switch m.Event {
+		case "enter_agent":
+			in.Kind, in.Text = bot.KindEnter, "[进入应用]"
+		case "template_card_event":
+			in.Text = m.EventKey // a button answers as if its key were typed
+		default:
+			return in, false
+		}
+	default:
+		in.Kind, in.Text = bot.KindUnsupported, "["+m.MsgType+"]"
+	}
+	return in, true
+}
