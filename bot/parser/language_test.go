@@ -474,3 +474,19 @@ func checkItems(t *testing.T, items []parser.Item, want string) {
 		}
 	}
 }
+
+// TestLongMessage: a message repeating one product gets one problem per repeat, not
+// one per pair (which made 2,000 repeats take over a second).
+func TestLongMessage(t *testing.T) {
+	cat := demoCatalog(t)
+	now, _ := time.Parse(time.RFC3339, mon)
+	r := cat.Parse("盘点 张老板 "+strings.Repeat("苹果汁 1 ", 2000), cat.User("R01"), now)
+	if len(r.Items) != 2000 || len(r.Problems) != 1999 {
+		t.Fatalf("%d items, %d problems; want 2000 and 1999", len(r.Items), len(r.Problems))
+	}
+	for _, p := range r.Problems {
+		if p.Code != parser.ProblemDuplicateProduct {
+			t.Fatalf("problem %s, want only duplicates", p.Code)
+		}
+	}
+}
