@@ -187,12 +187,11 @@ func (b *Bot) Handle(ctx context.Context, in Inbound) (*Outcome, error) {
 		}
 	}
 	var t *turn
-	user, err := b.store.UserByPlatformID(ctx, in.Platform, in.From)
+	// Users are part of the in-memory catalog: no query per message.
+	user := b.Catalog(ctx).UserByPlatform(in.Platform, in.From)
 	switch {
-	case errors.Is(err, models.ErrNotFound):
+	case user == nil:
 		ex.Replies = fixed(msgUnregistered)
-	case err != nil:
-		return b.fail(ctx, log, ex, err)
 	default:
 		msg.UserID = user.ID
 		t = &turn{bot: b, ctx: ctx, user: user, in: in, ex: ex, log: log.With("user_id", user.ID)}

@@ -19,7 +19,7 @@ type Inbox struct {
 	bot     *Bot
 	log     *slog.Logger
 	metrics *Metrics
-	queues  []chan models.Peer
+	queues  []chan work
 	onDone  func()
 
 	// Lease is how long a claimed message is reserved for its worker.
@@ -36,19 +36,41 @@ func NewInbox(b *Bot, metrics *Metrics, workers, queue int, onDone func()) *Inbo
 	ib := &Inbox{bot: b, log: b.log.With("component", "inbox"), metrics: metrics, onDone: onDone,
 		Lease: 30 * time.Second, SweepEvery: 2 * time.Second, MaxAttempts: 5}
 	for range max(workers, 1) {
-		ib.queues = append(ib.queues, make(chan models.Peer, max(queue, 1)))
+		ib.queues = append(ib.queues, make(chan work, max(queue, 1)))
 	}
 	return ib
 }
 
-// Submit asks for p's queued messages to be processed. It never blocks: when the
-// worker's queue is full the sweep will find the messages later. It reports whether
-// p was queued.
-func (ib *Inbox) Submit(p models.Peer) bool {
+// work is a sender whose queued messages to process, with the one just stored and
+// claimed for the worker, if any.
+type work struct {
+	peer    models.Peer
+	claimed *models.Message
+}
+
+// LeaseFor returns how long an enqueued message stays claimed for the worker it is
+// handed to.
+func (ib *Inbox) LeaseFor() time.Duration { return ib.Lease }
+
+// Submit hands a message just stored by EnqueueInbound (and so claimed) to the
+// sender's worker. It never blocks: when the worker's queue is full the message is
+// released, and the sweep finds it. It reports whether the worker took it.
+func (ib *Inbox) Submit(m *models.Message) bool {
+	w := work{peer: models.Peer{Platform: m.Platform, Peer: m.Peer}, claimed: m}
+	if ib.push(w) {
+		return true
+	}
+	if err := ib.bot.store.ReleaseInbound(context.Background(), m.ID); err != nil {
+		ib.log.Warn("releasing a message", "error", err)
+	}
+	return false
+}
+
+func (ib *Inbox) push(w work) bool {
 	h := fnv.New32a()
-	_, _ = h.Write([]byte(p.Platform + "\x00" + p.Peer))
+	_, _ = h.Write([]byte(w.peer.Platform + "\x00" + w.peer.Peer))
 	select {
-	case ib.queues[h.Sum32()%uint32(len(ib.queues))] <- p:
+	case ib.queues[h.Sum32()%uint32(len(ib.queues))] <- w:
 		return true
 	default:
 		return false
@@ -64,8 +86,8 @@ func (ib *Inbox) Run(ctx context.Context) error {
 				select {
 				case <-ctx.Done():
 					return
-				case p := <-q:
-					ib.drain(ctx, p)
+				case w := <-q:
+					ib.take(ctx, w)
 				}
 			}
 		})
@@ -85,14 +107,39 @@ func (ib *Inbox) Run(ctx context.Context) error {
 
 // sweep submits senders whose messages wait with no one working on them.
 func (ib *Inbox) sweep(ctx context.Context) {
-	peers, err := ib.bot.store.QueuedPeers(ctx, ib.bot.store.Now().Add(-ib.SweepEvery), 200)
+	peers, err := ib.bot.store.QueuedPeers(ctx, 200)
 	if err != nil {
 		ib.log.WarnContext(ctx, "inbox sweep failed", "error", err)
 		return
 	}
 	for _, p := range peers {
-		ib.Submit(p)
+		ib.push(work{peer: p})
 	}
+}
+
+// take processes the message handed over, if it is its sender's oldest, then
+// whatever else of theirs is queued.
+func (ib *Inbox) take(ctx context.Context, w work) {
+	if m := w.claimed; m != nil {
+		first, err := ib.bot.store.FirstQueued(ctx, w.peer)
+		switch {
+		case err != nil:
+			ib.log.WarnContext(ctx, "inbox read failed", "error", err)
+			return
+		case first == m.ID:
+			ib.process(ctx, m)
+		default:
+			// Earlier messages of the sender come first; whoever has them goes
+			// on with this one.
+			if err := ib.bot.store.ReleaseInbound(ctx, m.ID); err != nil {
+				ib.log.WarnContext(ctx, "releasing a message", "error", err)
+			}
+		}
+		if first, err := ib.bot.store.FirstQueued(ctx, w.peer); err != nil || first == 0 {
+			return
+		}
+	}
+	ib.drain(ctx, w.peer)
 }
 
 // drain processes p's queued messages, oldest first, until none is left to claim.

@@ -28,14 +28,15 @@ func TestInboxOrderAcrossReplicas(t *testing.T) {
 	for i := range 20 {
 		in := bot.Inbound{Platform: models.PlatformWeCom, MsgID: fmt.Sprintf("m%d", i), From: "LiMing",
 			Text: fmt.Sprintf("进货 张老板 苹果汁 %d", i+1), At: at.Add(time.Duration(i) * time.Second)}
-		if err := store.EnqueueInbound(ctx, bot.InboxMessage(in)); err != nil {
+		m := bot.InboxMessage(in)
+		if err := store.EnqueueInbound(ctx, m, time.Minute); err != nil {
 			t.Fatal(err)
 		}
-		inboxes[i%2].Submit(peer)
+		inboxes[i%2].Submit(m)
 	}
 	// A re-delivery of a stored message is refused.
 	dup := bot.Inbound{Platform: models.PlatformWeCom, MsgID: "m3", From: "LiMing", Text: "进货 张老板 苹果汁 4", At: at}
-	if err := store.EnqueueInbound(ctx, bot.InboxMessage(dup)); err != models.ErrDuplicate {
+	if err := store.EnqueueInbound(ctx, bot.InboxMessage(dup), time.Minute); err != models.ErrDuplicate {
 		t.Fatalf("re-delivery: %v, want ErrDuplicate", err)
 	}
 	rctx, cancel := context.WithCancel(ctx)

@@ -48,3 +48,5 @@ func TestHealthzMethod(t *testing.T) {
 		t.Errorf("POST /healthz = %d, want 405", rec.Code)
 	}
 }
+
+func stringsReader(s string) *strings.Reader { return strings.NewReader(s) }

@@ -27,7 +27,10 @@ type Marker interface {
 
 // Inbox takes stored messages for processing.
 type Inbox interface {
-	Submit(p models.Peer) bool
+	// LeaseFor is how long a stored message stays claimed for the inbox.
+	LeaseFor() time.Duration
+	// Submit hands over a message stored with EnqueueInbound.
+	Submit(m *models.Message) bool
 }
 
 // WeCom is what the WeCom callback needs.
@@ -95,7 +98,8 @@ func (h *WeCom) callback(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	switch err := h.Store.EnqueueInbound(ctx, bot.InboxMessage(in)); {
+	m := bot.InboxMessage(in)
+	switch err := h.Store.EnqueueInbound(ctx, m, h.Inbox.LeaseFor()); {
 	case errors.Is(err, models.ErrDuplicate):
 		h.Metrics.Duplicate(models.PlatformWeCom)
 	case err != nil:
@@ -106,7 +110,7 @@ func (h *WeCom) callback(w http.ResponseWriter, r *http.Request) {
 		return
 	default:
 		h.Metrics.Receive(models.PlatformWeCom)
-		h.Inbox.Submit(models.Peer{Platform: models.PlatformWeCom, Peer: in.From})
+		h.Inbox.Submit(m)
 	}
 	w.WriteHeader(http.StatusOK)
 }

@@ -20,10 +20,12 @@ type Peer struct {
 	Peer     string
 }
 
-// EnqueueInbound stores a platform message to be processed. It returns ErrDuplicate,
-// storing nothing, if the platform delivered it before.
-func (s *Store) EnqueueInbound(ctx context.Context, m *Message) error {
-	m.ID, m.Direction, m.Status = 0, Inbound, StatusQueued
+// EnqueueInbound stores a platform message to be processed, already claimed for lease
+// by the caller, who should hand it to a worker. It returns ErrDuplicate, storing
+// nothing, if the platform delivered it before.
+func (s *Store) EnqueueInbound(ctx context.Context, m *Message, lease time.Duration) error {
+	until := s.Now().Add(lease)
+	m.ID, m.Direction, m.Status, m.Attempts, m.LeaseUntil = 0, Inbound, StatusQueued, 1, &until
 	m.CreatedAt = m.CreatedAt.UTC()
 	err := s.db.WithContext(ctx).Create(m).Error
 	if errors.Is(err, gorm.ErrDuplicatedKey) {
@@ -44,10 +46,10 @@ func (s *Store) ClaimInbound(ctx context.Context, p Peer, lease time.Duration) (
 	err := s.db.WithContext(ctx).Raw(`
 		UPDATE messages SET lease_until = ?, attempts = attempts + 1
 		WHERE id = (SELECT m.id FROM messages m
-		            WHERE m.direction = ? AND m.status = ? AND m.platform = ? AND m.peer = ?
+		            WHERE m.status = 'queued' AND m.platform = ? AND m.peer = ? AND m.direction = 'in'
 		            ORDER BY m.id LIMIT 1)
 		  AND (lease_until IS NULL OR lease_until < ?)
-		RETURNING *`, now.Add(lease), Inbound, StatusQueued, p.Platform, p.Peer, now).Scan(&out).Error
+		RETURNING *`, now.Add(lease), p.Platform, p.Peer, now).Scan(&out).Error
 	if err != nil {
 		return nil, fmt.Errorf("models: claim inbound: %w", err)
 	}
@@ -57,14 +59,39 @@ func (s *Store) ClaimInbound(ctx context.Context, p Peer, lease time.Duration) (
 	return &out[0], nil
 }
 
-// QueuedPeers lists up to limit senders with queued messages created before before
-// that no one is processing: the work a restarted or overloaded replica left.
-func (s *Store) QueuedPeers(ctx context.Context, before time.Time, limit int) ([]Peer, error) {
+// FirstQueued returns the ID of the sender's oldest queued message, or 0 when there is none.
+func (s *Store) FirstQueued(ctx context.Context, p Peer) (int64, error) {
+	var ids []int64
+	err := s.db.WithContext(ctx).Model(&Message{}).
+		Where("status = 'queued' AND platform = ? AND peer = ? AND direction = 'in'", p.Platform, p.Peer).
+		Order("id").Limit(1).Pluck("id", &ids).Error
+	if err != nil {
+		return 0, fmt.Errorf("models: first queued: %w", err)
+	}
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	return ids[0], nil
+}
+
+// ReleaseInbound gives up a claim on a queued message, so that whoever processes the
+// sender's earlier messages goes on with it.
+func (s *Store) ReleaseInbound(ctx context.Context, id int64) error {
+	err := s.db.WithContext(ctx).Model(&Message{}).Where("id = ? AND status = 'queued'", id).
+		Update("lease_until", nil).Error
+	if err != nil {
+		return fmt.Errorf("models: release inbound %d: %w", id, err)
+	}
+	return nil
+}
+
+// QueuedPeers lists up to limit senders with queued messages that no one is
+// processing: the work a restarted or overloaded replica left.
+func (s *Store) QueuedPeers(ctx context.Context, limit int) ([]Peer, error) {
 	now := s.Now()
 	var out []Peer
 	err := s.db.WithContext(ctx).Model(&Message{}).Distinct("platform", "peer").
-		Where("direction = ? AND status = ? AND created_at < ? AND (lease_until IS NULL OR lease_until < ?)",
-			Inbound, StatusQueued, before.UTC(), now).
+		Where("status = 'queued' AND direction = 'in' AND (lease_until IS NULL OR lease_until < ?)", now).
 		Limit(limit).Scan(&out).Error
 	if err != nil {
 		return nil, fmt.Errorf("models: queued peers: %w", err)
@@ -99,13 +126,13 @@ func (s *Store) ClaimOutbound(ctx context.Context, platforms []string, n int, le
 		UPDATE messages SET lease_until = ?, attempts = attempts + 1
 		WHERE id IN (
 			SELECT m.id FROM messages m
-			WHERE m.direction = ? AND m.status = ? AND m.platform IN ? AND m.next_attempt_at <= ?
+			WHERE m.status = 'pending' AND m.next_attempt_at <= ? AND m.platform IN ? AND m.direction = 'out'
 			  AND (m.lease_until IS NULL OR m.lease_until < ?)
 			  AND NOT EXISTS (SELECT 1 FROM messages p
-			                  WHERE p.direction = m.direction AND p.status = m.status
-			                    AND p.platform = m.platform AND p.peer = m.peer AND p.id < m.id)
+			                  WHERE p.status = 'pending' AND p.platform = m.platform AND p.peer = m.peer
+			                    AND p.id < m.id AND p.direction = 'out')
 			ORDER BY m.id LIMIT ? `+skipLocked+`)
-		RETURNING *`, now.Add(lease), Outbound, StatusPending, platforms, now, now, n).Scan(&out).Error
+		RETURNING *`, now.Add(lease), now, platforms, now, n).Scan(&out).Error
 	if err != nil {
 		return nil, fmt.Errorf("models: claim outbound: %w", err)
 	}
@@ -143,7 +170,7 @@ func (s *Store) settle(ctx context.Context, id int64, up map[string]any) error {
 // OutboxDepth counts messages waiting to be delivered.
 func (s *Store) OutboxDepth(ctx context.Context) (int64, error) {
 	var n int64
-	err := s.db.WithContext(ctx).Model(&Message{}).Where("direction = ? AND status = ?", Outbound, StatusPending).Count(&n).Error
+	err := s.db.WithContext(ctx).Model(&Message{}).Where("status = 'pending' AND direction = 'out'").Count(&n).Error
 	if err != nil {
 		return 0, fmt.Errorf("models: outbox depth: %w", err)
 	}

@@ -35,7 +35,8 @@ func (s *Store) UserByPlatformID(ctx context.Context, platform, id string) (*Use
 		return nil, ErrNotFound
 	}
 	var u User
-	err := s.db.WithContext(ctx).Where(col+" = ?", id).Take(&u).Error
+	// The "<> ''" lets the database use the partial unique index on the column.
+	err := s.db.WithContext(ctx).Where(col+" = ? AND "+col+" <> ''", id).Take(&u).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, ErrNotFound
 	}
@@ -128,24 +129,28 @@ func (s *Store) StockBasis(ctx context.Context, customerID int64, productIDs []i
 	out := make(map[int64]Basis, len(productIDs))
 	db := s.db.WithContext(ctx)
 	for _, pid := range productIDs {
-		var last StockCount
-		err := db.Where("customer_id = ? AND product_id = ? AND counted_at <= ?", customerID, pid, at).
-			Order("counted_at DESC, id DESC").Limit(1).Take(&last).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) {
+		// The last count and what arrived since, in one query.
+		var rows []struct {
+			Pieces    int64
+			CountedAt time.Time
+			Delivered int64
+		}
+		err := db.Raw(`
+			SELECT sc.pieces, sc.counted_at,
+			       (SELECT COALESCE(SUM(d.pieces), 0) FROM deliveries d
+			        WHERE d.customer_id = sc.customer_id AND d.product_id = sc.product_id
+			          AND d.received_at > sc.counted_at AND d.received_at <= ? AND d.deleted_at IS NULL) AS delivered
+			FROM stock_counts sc
+			WHERE sc.customer_id = ? AND sc.product_id = ? AND sc.counted_at <= ? AND sc.deleted_at IS NULL
+			ORDER BY sc.counted_at DESC, sc.id DESC LIMIT 1`, at, customerID, pid, at).Scan(&rows).Error
+		if err != nil {
+			return nil, fmt.Errorf("models: stock basis: %w", err)
+		}
+		if len(rows) == 0 {
 			out[pid] = Basis{}
 			continue
 		}
-		if err != nil {
-			return nil, fmt.Errorf("models: last count: %w", err)
-		}
-		var delivered int64
-		err = db.Model(&Delivery{}).Select("COALESCE(SUM(pieces), 0)").
-			Where("customer_id = ? AND product_id = ? AND received_at > ? AND received_at <= ?", customerID, pid, last.CountedAt, at).
-			Scan(&delivered).Error
-		if err != nil {
-			return nil, fmt.Errorf("models: deliveries: %w", err)
-		}
-		out[pid] = Basis{HasLast: true, LastAt: last.CountedAt, Last: last.Pieces, Delivered: delivered}
+		out[pid] = Basis{HasLast: true, LastAt: rows[0].CountedAt, Last: rows[0].Pieces, Delivered: rows[0].Delivered}
 	}
 	return out, nil
 }

@@ -41,8 +41,10 @@ func Open(ctx context.Context, driver, dsn string, log *slog.Logger, now func() 
 	}
 	db, err := gorm.Open(dial, &gorm.Config{
 		TranslateError: true,
-		NowFunc:        func() time.Time { return now().UTC() },
-		Logger:         newGormLogger(log, 200*time.Millisecond),
+		// Multi-statement writes use explicit transactions; single ones need none.
+		SkipDefaultTransaction: true,
+		NowFunc:                func() time.Time { return now().UTC() },
+		Logger:                 newGormLogger(log, 200*time.Millisecond),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("models: open %s: %w", driver, err)

@@ -8,18 +8,19 @@ import (
 // vocabulary that Parse resolves names against. It is immutable once built and safe
 // for concurrent use; rebuild it when master data changes.
 type Catalog struct {
-	Version   string
-	products  []models.Product
-	customers []models.Customer
-	users     map[string]*models.User
-	byCode    map[string]int32 // customer code → index
-	byID      map[int64]int32  // customer ID → index
-	prodByID  map[int64]int32  // product ID → index
-	prodCode  map[string]int32 // product code → index
-	words     *trie
-	values    []entry
-	fuzzy     fuzzyIndex
-	maxName   int // the longest name or alias, in runes
+	Version    string
+	products   []models.Product
+	customers  []models.Customer
+	users      map[string]*models.User
+	byPlatform map[string]*models.User // platform + "\x00" + platform identity
+	byCode     map[string]int32        // customer code → index
+	byID       map[int64]int32         // customer ID → index
+	prodByID   map[int64]int32         // product ID → index
+	prodCode   map[string]int32        // product code → index
+	words      *trie
+	values     []entry
+	fuzzy      fuzzyIndex
+	maxName    int // the longest name or alias, in runes
 }
 
 // entry is what a word in the vocabulary means. A word may name several customers
@@ -44,8 +45,16 @@ func NewCatalog(c *models.Catalog) *Catalog {
 		prodByID:  make(map[int64]int32, len(c.Products)),
 		prodCode:  make(map[string]int32, len(c.Products)),
 	}
+	cat.byPlatform = make(map[string]*models.User, 2*len(c.Users))
 	for i := range c.Users {
-		cat.users[c.Users[i].ID] = &c.Users[i]
+		u := &c.Users[i]
+		cat.users[u.ID] = u
+		if u.WeComUserID != "" {
+			cat.byPlatform[models.PlatformWeCom+"\x00"+u.WeComUserID] = u
+		}
+		if u.FeishuOpenID != "" {
+			cat.byPlatform[models.PlatformFeishu+"\x00"+u.FeishuOpenID] = u
+		}
 	}
 	idx := map[string]int32{}
 	get := func(word string) *entry {
@@ -106,6 +115,15 @@ func contains(s []int32, v int32) bool {
 		}
 	}
 	return false
+}
+
+// UserByPlatform returns the user behind a platform identity (on the console, the
+// user ID itself), or nil.
+func (c *Catalog) UserByPlatform(platform, id string) *models.User {
+	if platform == models.PlatformConsole {
+		return c.users[id]
+	}
+	return c.byPlatform[platform+"\x00"+id]
 }
 
 // User returns the user with id, or nil.

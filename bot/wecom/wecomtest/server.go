@@ -83,6 +83,7 @@ type Server struct {
 	failSend     failure
 	failToken    failure
 	failHTTP     failure
+	loseReplies  int // sends to accept, then drop the connection without answering
 	tokenFetches int
 	dropped      int
 	duplicates   int
@@ -392,7 +393,26 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request) {
 	if len(unknown) > 0 {
 		resp["invaliduser"] = strings.Join(unknown, "|")
 	}
+	if s.loseReplies > 0 {
+		// Delivered, but the answer is lost, as when the bot crashes mid-send or
+		// the network drops: the bot cannot know the message arrived.
+		s.loseReplies--
+		if hj, ok := w.(http.Hijacker); ok {
+			if conn, _, err := hj.Hijack(); err == nil {
+				conn.Close()
+				return
+			}
+		}
+	}
 	writeJSON(w, resp)
+}
+
+// LoseNextReplies makes the next n sends deliver and then close the connection
+// without an answer, so the sender sees a network error for a message that arrived.
+func (s *Server) LoseNextReplies(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.loseReplies = n
 }
 
 // deliver records msg for user u, unless the duplicate check or the member

@@ -10,8 +10,12 @@ ALTER TABLE messages ADD COLUMN sent_at DATETIME;
 ALTER TABLE messages ADD COLUMN markdown BOOLEAN NOT NULL DEFAULT FALSE;
 ALTER TABLE messages ADD COLUMN buttons TEXT NOT NULL DEFAULT '';
 ALTER TABLE messages ADD COLUMN quote TEXT NOT NULL DEFAULT '';
-CREATE INDEX messages_status ON messages (status, next_attempt_at);
-CREATE INDEX messages_peer_status ON messages (platform, peer, status);
+-- Partial indexes: only the rows still waiting are indexed, so the bulk of the log
+-- (done, sent) costs nothing to keep.
+CREATE INDEX messages_outbox ON messages (next_attempt_at) WHERE status = 'pending';
+CREATE INDEX messages_outbox_peer ON messages (platform, peer, id) WHERE status = 'pending';
+CREATE INDEX messages_inbox_peer ON messages (platform, peer, id) WHERE status = 'queued';
+DROP INDEX messages_user_id;
 ALTER TABLE messages ADD COLUMN payload TEXT NOT NULL DEFAULT '';
 
 -- Check-ins carry where the rep was; photos are evidence attached to a report.

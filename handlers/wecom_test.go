@@ -1,0 +1,166 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"channelbot/bot"
+	"channelbot/bot/state"
+	"channelbot/bot/wecom"
+	"channelbot/bot/wecom/wecomtest"
+	"channelbot/models"
+)
+
+var benchCrypto = wecom.Crypto{Token: "hJqcu3uJ9Tn2gXPmxx2w9kkCkCE2EPYo", AESKey: "6qkdMrq68nTKduznJYO1A37W2oEgpkMUvkttRToqhUt", CorpID: "ww1436e0e65a779aee"}
+
+// nopInbox takes messages and does nothing with them.
+type nopInbox struct{ last *models.Message }
+
+func (n *nopInbox) LeaseFor() time.Duration       { return time.Minute }
+func (n *nopInbox) Submit(m *models.Message) bool { n.last = m; return true }
+
+func sealedText(tb testing.TB, id int, text string) []byte {
+	xml := fmt.Sprintf(`<xml><ToUserName><![CDATA[ww1436e0e65a779aee]]></ToUserName><FromUserName><![CDATA[LiMing]]></FromUserName>`+
+		`<CreateTime>1763859600</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[%s]]></Content>`+
+		`<MsgId>%d</MsgId><AgentID>1000002</AgentID></xml>`, text, id)
+	b, err := benchCrypto.Seal([]byte(xml), "1763859600", fmt.Sprint(id))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
+}
+
+// BenchmarkWeComMessage is one text message end to end on SQLite: verify, decrypt,
+// parse the XML, dedup, store in the inbox, then process: understand it, store the
+// count and queue the reply in the outbox.
+func BenchmarkWeComMessage(b *testing.B) {
+	ctx := context.Background()
+	store, err := models.Open(ctx, "sqlite", filepath.Join(b.TempDir(), "b.db"), nil, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer store.Close()
+	if _, err := store.Migrate(ctx); err != nil {
+		b.Fatal(err)
+	}
+	if err := store.LoadDemo(ctx); err != nil {
+		b.Fatal(err)
+	}
+	st := state.NewMemory("bench", nil)
+	log := slog.New(slog.DiscardHandler)
+	bt, err := bot.New(ctx, store, st, log, time.UTC)
+	if err != nil {
+		b.Fatal(err)
+	}
+	inbox := &nopInbox{}
+	h := New(Deps{WeCom: &WeCom{Crypto: benchCrypto, AgentID: "1000002", Dedup: st, Store: store, Inbox: inbox, Log: log}})
+	bodies := make([][]byte, b.N)
+	for i := range bodies {
+		bodies[i] = sealedText(b, 1000+i, fmt.Sprintf("盘点 张老板 苹果汁 %d", 100000-i))
+	}
+	peer := models.Peer{Platform: models.PlatformWeCom, Peer: "LiMing"}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, wecomtest.CallbackRequest(b, "/wecom/callback", bodies[i]))
+		if rec.Code != http.StatusOK {
+			b.Fatalf("callback = %d", rec.Code)
+		}
+		// What the inbox worker does with a message handed over: check it is the
+		// sender's oldest, then handle it.
+		if first, err := store.FirstQueued(ctx, peer); err != nil || first != inbox.last.ID {
+			b.Fatalf("first queued = %d (%v), want %d", first, err, inbox.last.ID)
+		}
+		if _, err := bt.Handle(ctx, bot.FromInbox(inbox.last)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	if n, _ := store.OutboxDepth(ctx); n != int64(b.N) {
+		b.Fatalf("outbox holds %d replies, want %d", n, b.N)
+	}
+}
+
+// TestWeComCallbackRejects: every kind of bad callback gets a 4xx and stores nothing.
+func TestWeComCallbackRejects(t *testing.T) {
+	ctx := context.Background()
+	store, err := models.Open(ctx, "sqlite", filepath.Join(t.TempDir(), "t.db"), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	if _, err := store.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	st := state.NewMemory("t", nil)
+	h := New(Deps{WeCom: &WeCom{Crypto: benchCrypto, AgentID: "1000002", Dedup: st, Store: store, Inbox: &nopInbox{}, Log: slog.New(slog.DiscardHandler)}})
+	good := sealedText(t, 1, "盘点 张老板 苹果汁 1")
+	other := wecom.Crypto{Token: benchCrypto.Token, AESKey: benchCrypto.AESKey, CorpID: "wwSomeOtherCorp"}
+	wrongCorp, err := other.Seal([]byte(`<xml><ToUserName>x</ToUserName><FromUserName>LiMing</FromUserName><CreateTime>1</CreateTime><MsgType>text</MsgType><Content>hi</Content><MsgId>9</MsgId></xml>`), "1", "2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		req  *http.Request
+	}{
+		{"bad signature", func() *http.Request {
+			r := wecomtest.CallbackRequest(t, "/wecom/callback", good)
+			q := r.URL.Query()
+			q.Set("msg_signature", "0000000000000000000000000000000000000000")
+			r.URL.RawQuery = q.Encode()
+			return r
+		}()},
+		{"wrong corp", wecomtest.CallbackRequest(t, "/wecom/callback", wrongCorp)},
+		{"malformed xml", httptest.NewRequest(http.MethodPost, "/wecom/callback?msg_signature=a&timestamp=1&nonce=2", stringsReader("<xml><Encrypt>"))},
+		{"too large", httptest.NewRequest(http.MethodPost, "/wecom/callback", stringsReader(string(make([]byte, 100<<10))))},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, tt.req)
+			if rec.Code < 400 || rec.Code > 499 {
+				t.Errorf("%s answered %d, want 4xx", tt.name, rec.Code)
+			}
+		})
+	}
+	if first, _ := store.FirstQueued(ctx, models.Peer{Platform: models.PlatformWeCom, Peer: "LiMing"}); first != 0 {
+		t.Errorf("bad callbacks queued message %d", first)
+	}
+}
+
+// BenchmarkWeComAck is what happens before WeCom gets its 200: verify, decrypt, parse
+// the XML, dedup, store in the inbox and hand over.
+func BenchmarkWeComAck(b *testing.B) {
+	ctx := context.Background()
+	store, err := models.Open(ctx, "sqlite", filepath.Join(b.TempDir(), "b.db"), nil, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer store.Close()
+	if _, err := store.Migrate(ctx); err != nil {
+		b.Fatal(err)
+	}
+	h := New(Deps{WeCom: &WeCom{Crypto: benchCrypto, AgentID: "1000002", Dedup: state.NewMemory("bench", nil), Store: store,
+		Inbox: &nopInbox{}, Log: slog.New(slog.DiscardHandler)}})
+	bodies := make([][]byte, b.N)
+	for i := range bodies {
+		bodies[i] = sealedText(b, 1000+i, "盘点 张老板 苹果汁 120")
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, wecomtest.CallbackRequest(b, "/wecom/callback", bodies[i]))
+		if rec.Code != http.StatusOK {
+			b.Fatalf("callback = %d", rec.Code)
+		}
+	}
+}
