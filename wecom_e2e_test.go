@@ -225,6 +225,58 @@ func TestWeComEndToEnd(t *testing.T) {
 	if string(body) != "1288432023552776189" {
 		t.Errorf("URL verification = %d %q", resp.StatusCode, body)
 	}
+
+	resp, err = http.Get("http://" + w.addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{
+		`channelbot_messages_received_total{platform="wecom"} 4`,
+		`channelbot_messages_duplicate_total{platform="wecom"} 3`,
+		`channelbot_messages_rejected_total{platform="wecom",reason="signature"} 2`,
+		`channelbot_sends_total{platform="wecom",result="sent"} 5`,
+		`channelbot_messages_processed_total{platform="wecom"} 4`,
+		`channelbot_outbox_depth 0`,
+		`channelbot_processing_seconds_bucket`,
+	} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("/metrics lacks %s", want)
+			for _, l := range strings.Split(string(body), "\n") {
+				if strings.HasPrefix(l, "channelbot_") && !strings.Contains(l, "bucket") {
+					t.Log(l)
+				}
+			}
+		}
+	}
+}
+
+// TestDoctor: doctor fetches a token to check WeCom and says what is wrong, without
+// the secret.
+func TestDoctor(t *testing.T) {
+	fake := newFake(t)
+	db := filepath.Join(t.TempDir(), "d.db")
+	cfg := func(secret string) func(string) string {
+		return env("WECOM_CORP_ID", tCorpID, "WECOM_AGENT_ID", fmt.Sprint(tAgentID), "WECOM_SECRET", secret,
+			"WECOM_TOKEN", tToken, "WECOM_AES_KEY", tAESKey, "WECOM_API_BASE", fake.URL())
+	}
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"doctor", "--db", db}, cfg(tSecret), strings.NewReader(""), &out, io.Discard); err != nil {
+		t.Fatalf("doctor with a good config: %v\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "✔ 企业微信") || !strings.Contains(out.String(), "✔ 数据库") {
+		t.Errorf("doctor output:\n%s", out.String())
+	}
+	out.Reset()
+	const wrong = "wrong-secret-7f3a"
+	err := run(context.Background(), []string{"doctor", "--db", db}, cfg(wrong), strings.NewReader(""), &out, io.Discard)
+	if err == nil || !strings.Contains(out.String(), "✘ 企业微信") {
+		t.Errorf("doctor with a bad secret: %v\n%s", err, out.String())
+	}
+	if strings.Contains(out.String(), wrong) {
+		t.Errorf("doctor printed the secret:\n%s", out.String())
+	}
 }
 
 // TestWeComRestartDelivers: replies that could not be sent before a restart are sent
@@ -271,5 +323,35 @@ func TestWeComLostAnswer(t *testing.T) {
 	}
 	if n, d := len(fake.Sent()), fake.Duplicates(); n != 1 || d != 1 {
 		t.Fatalf("delivered %d, duplicates caught %d; want 1 and 1 (a retry that WeCom recognised)", n, d)
+	}
+}
+
+// TestWeComCardClick: a question comes as a card with buttons; a click answers it
+// exactly like the typed number.
+func TestWeComCardClick(t *testing.T) {
+	fake := newFake(t)
+	fake.SetUsers("admin01")
+	w := startWeComBot(t, fake, filepath.Join(t.TempDir(), "wecom.db"))
+	w.post(w.text("admin01", "盘点 张老板 苹果汁 30"))
+	sent := w.waitSent(1)
+	if sent[0].MsgType != "template_card" || len(sent[0].Buttons) != 3 || sent[0].Buttons[1].Key != "2" ||
+		!strings.Contains(sent[0].Buttons[1].Text, "张氏便利店") {
+		t.Fatalf("question = %+v, want a card with 1/2/取消 buttons", sent[0])
+	}
+	click := fmt.Sprintf(`<xml><ToUserName><![CDATA[%s]]></ToUserName><FromUserName><![CDATA[admin01]]></FromUserName>`+
+		`<CreateTime>%d</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[template_card_event]]></Event>`+
+		`<EventKey><![CDATA[2]]></EventKey><TaskId><![CDATA[%s]]></TaskId><CardType><![CDATA[button_interaction]]></CardType>`+
+		`<ResponseCode><![CDATA[rc1]]></ResponseCode><AgentID>%d</AgentID></xml>`, tCorpID, time.Now().Unix()+1, sent[0].TaskID, tAgentID)
+	sealed, err := w.crypto.Seal([]byte(click), "1", "2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.post(sealed)
+	sent = w.waitSent(2)
+	if sent[1].MsgType != "text" || !strings.Contains(sent[1].Content, "张氏便利店") || !strings.Contains(sent[1].Content, "盘点已记录") {
+		t.Fatalf("after the click: %+v", sent[1])
+	}
+	if n := w.reports("A01"); n != 1 {
+		t.Errorf("%d reports, want 1", n)
 	}
 }

@@ -203,7 +203,11 @@ func (b *Bot) Handle(ctx context.Context, in Inbound) (*Outcome, error) {
 			return b.fail(ctx, log, ex, err)
 		}
 		b.routeNotices(ex, in.Platform, t.cat)
+		if t.ask != nil {
+			ex.ReplyButtons = buttonsFor(t.ask, t.cat)
+		}
 	}
+	splitReplies(ex, in.Platform)
 	if err := b.store.SaveExchange(ctx, ex); err != nil {
 		if errors.Is(err, models.ErrDuplicate) {
 			log.InfoContext(ctx, "duplicate message ignored")

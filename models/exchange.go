@@ -23,6 +23,8 @@ type Exchange struct {
 	Attach *Attachment
 	// Replies renders the reply texts once the report has its ID (0 when there is no report).
 	Replies func(reportID int64) []string
+	// ReplyButtons go with the last reply: the answers to the question it asks.
+	ReplyButtons Buttons
 	// Notices renders messages to other users, such as the sender's manager.
 	Notices func(reportID int64) []Notice
 	// Out holds the stored replies after SaveExchange, and NoticesOut the notices.
@@ -140,9 +142,13 @@ func (s *Store) SaveExchange(ctx context.Context, ex *Exchange) error {
 		if ex.Replies == nil {
 			return nil
 		}
-		for _, text := range ex.Replies(reportID) {
+		replies := ex.Replies(reportID)
+		for i, text := range replies {
 			m := &Message{Direction: Outbound, Platform: ex.In.Platform, UserID: ex.In.UserID,
 				Peer: ex.In.Peer, Text: text, ReplyTo: &ex.In.ID, CreatedAt: now}
+			if i == len(replies)-1 {
+				m.Buttons = ex.ReplyButtons
+			}
 			m.deliverFrom(now)
 			if ex.In.PlatformMsgID != nil {
 				m.Quote = *ex.In.PlatformMsgID
