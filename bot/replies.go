@@ -102,6 +102,10 @@ func problemText(res *parser.Result) string {
 			b.WriteString("没写价格")
 		case parser.ProblemDateMissing:
 			b.WriteString("没写日期")
+		case parser.ProblemPlaceMissing:
+			b.WriteString("没写在哪里（地点或客户）")
+		case parser.ProblemOnePrice:
+			b.WriteString("一条只能报一个产品的价格，请分开发")
 		case parser.ProblemNoteMissing:
 			b.WriteString("没写内容")
 		default:

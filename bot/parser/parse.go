@@ -19,17 +19,19 @@ type Item struct {
 
 // Problem codes: what a message lacks or what could not be understood.
 const (
-	ProblemCustomerMissing  = "customer_missing"    // no customer named
-	ProblemCustomerUnknown  = "customer_unknown"    // Text names no customer
-	ProblemItemsMissing     = "items_missing"       // a count or delivery with no products
-	ProblemProductUnknown   = "product_unknown"     // Text looks like a product but is none
-	ProblemQtyMissing       = "qty_missing"         // a product without a quantity
-	ProblemQtyFraction      = "qty_fraction"        // not a whole number of pieces
-	ProblemPriceMissing     = "price_missing"       // a price report without a price
-	ProblemDateMissing      = "date_missing"        // a plan without a day
-	ProblemStrayNumber      = "qty_without_product" // a number no product claims
-	ProblemDuplicateProduct = "duplicate_product"   // one product twice in a count
-	ProblemNoteMissing      = "note_missing"        // a complaint, suggestion or promise that says nothing
+	ProblemCustomerMissing  = "customer_missing"      // no customer named
+	ProblemCustomerUnknown  = "customer_unknown"      // Text names no customer
+	ProblemItemsMissing     = "items_missing"         // a count or delivery with no products
+	ProblemProductUnknown   = "product_unknown"       // Text looks like a product but is none
+	ProblemQtyMissing       = "qty_missing"           // a product without a quantity
+	ProblemQtyFraction      = "qty_fraction"          // not a whole number of pieces
+	ProblemPriceMissing     = "price_missing"         // a price report without a price
+	ProblemDateMissing      = "date_missing"          // a plan without a day
+	ProblemStrayNumber      = "qty_without_product"   // a number no product claims
+	ProblemDuplicateProduct = "duplicate_product"     // one product twice in a count
+	ProblemPlaceMissing     = "place_missing"         // a cross-region report that says not where
+	ProblemOnePrice         = "one_price_per_message" // several products with several prices
+	ProblemNoteMissing      = "note_missing"          // a complaint, suggestion or promise that says nothing
 )
 
 // Problem is one thing Parse could not make sense of.
@@ -123,6 +125,7 @@ func (c *Catalog) Parse(text string, sender *models.User, now time.Time) *Result
 		toks = c.mentions(toks, rs, r)
 	}
 	c.priceAndDate(toks, r)
+	c.morePrices(toks, r)
 	r.Note = note(toks, text)
 	c.check(r)
 	return r
@@ -505,8 +508,8 @@ func (c *Catalog) items(toks []token, rs []rune, r *Result) []token {
 			break
 		}
 		if isQty(&toks[i]) {
-			qtyFirst = toks[i].num.kind != numBare ||
-				i+1 < len(toks) && c.productOf(&toks[i+1]) != nil && (i == 0 || toks[i-1].kind != tkText || toks[i-1].used)
+			next := i+1 < len(toks) && c.productOf(&toks[i+1]) != nil
+			qtyFirst = next && (toks[i].num.kind != numBare || i == 0 || toks[i-1].kind != tkText || toks[i-1].used)
 			break
 		}
 	}
@@ -578,7 +581,31 @@ func (c *Catalog) mentions(toks []token, rs []rune, r *Result) []token {
 		toks = c.guessProducts(toks, rs, r)
 		add()
 	}
+	if len(r.Items) == 0 && !hasProblem(r, ProblemProductUnknown) {
+		// 价格 刘姐 葡萄汁 38: the words where the product goes name none.
+		for i := range toks {
+			if t := &toks[i]; t.kind == tkText && !t.used {
+				t.used = true
+				r.Problems = append(r.Problems, Problem{Code: ProblemProductUnknown, Text: string(rs[t.start:t.end])})
+				break
+			}
+		}
+	}
 	return toks
+}
+
+// morePrices reports a price report naming several products and several prices,
+// which one record cannot hold.
+func (c *Catalog) morePrices(toks []token, r *Result) {
+	if r.Intent != IntentPriceReport || len(r.Items) < 2 {
+		return
+	}
+	for _, t := range toks {
+		if !t.used && t.kind == tkNumber && (t.num.kind == numPrice || t.num.kind == numBare) {
+			r.Problems = append(r.Problems, Problem{Code: ProblemOnePrice})
+			return
+		}
+	}
 }
 
 // priceAndDate takes the first price and the first day the message names.
@@ -624,9 +651,14 @@ func note(toks []token, text string) string {
 func (c *Catalog) check(r *Result) {
 	needsCustomer := r.Intent != IntentCrossRegion && r.Intent != IntentCompetitor && r.Intent != IntentQuery ||
 		r.Intent == IntentQuery && r.CustomerText != ""
-	if r.Intent == IntentPriceReport && r.Customer == nil && len(r.Candidates) == 0 && r.CustomerText != "" {
+	unresolved := r.Customer == nil && len(r.Candidates) == 0 && r.CustomerText != "" && len(r.Guesses) == 0
+	switch {
+	case unresolved && r.Intent == IntentPriceReport:
 		// 价格 北郊 苹果汁 38: a place, not a customer.
 		r.Place, r.CustomerText = r.CustomerText, ""
+	case unresolved && r.Note == "" && (r.Intent == IntentComplaint || r.Intent == IntentFeedback || r.Intent == IntentPromise):
+		// 客诉 送货慢: what was said, without the customer.
+		r.Note, r.CustomerText = r.CustomerText, ""
 	}
 	if r.Customer == nil && len(r.Candidates) == 0 && needsCustomer && r.Place == "" {
 		if r.CustomerText != "" {
@@ -661,6 +693,13 @@ func (c *Catalog) check(r *Result) {
 		if r.Note == "" && len(r.Items) == 0 {
 			r.Problems = append(r.Problems, Problem{Code: ProblemNoteMissing})
 		}
+	case IntentCompetitor:
+		if r.Brand == "" && r.Note == "" && len(r.Items) == 0 {
+			r.Problems = append(r.Problems, Problem{Code: ProblemNoteMissing})
+		}
+	}
+	if r.Intent == IntentCrossRegion && r.Customer == nil && len(r.Candidates) == 0 && r.Place == "" {
+		r.Problems = append(r.Problems, Problem{Code: ProblemPlaceMissing})
 	}
 	if r.Intent == IntentNearExpiry && r.Date == nil {
 		r.Problems = append(r.Problems, Problem{Code: ProblemDateMissing})

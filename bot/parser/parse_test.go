@@ -180,3 +180,35 @@ func itemsString(items []parser.Item) string {
 	}())
 	return string(b)
 }
+
+// TestIncompleteReports: what each kind of report lacks is named, so nothing half is stored.
+func TestIncompleteReports(t *testing.T) {
+	cat := demoCatalog(t)
+	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.FixedZone("CST", 8*3600))
+	tests := []struct {
+		text, problem, note string
+	}{
+		{"价格 刘姐 葡萄汁 38", "product_unknown", ""},
+		{"冲货 北郊 葡萄汁 30", "product_unknown", ""},
+		{"冲货 苹果汁", "place_missing", ""},
+		{"竞品", "note_missing", ""},
+		{"价格 刘姐 橙汁 45 苹果汁 38", "one_price_per_message", ""},
+		{"客诉 送货慢", "customer_missing", "送货慢"},
+		{"订货 张老板 葡萄汁 20箱", "product_unknown", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.text, func(t *testing.T) {
+			r := cat.Parse(tt.text, cat.User("R01"), now)
+			var codes []string
+			for _, p := range r.Problems {
+				codes = append(codes, p.Code)
+			}
+			if len(codes) != 1 || codes[0] != tt.problem {
+				t.Errorf("problems = %v, want [%s]", codes, tt.problem)
+			}
+			if tt.note != "" && r.Note != tt.note {
+				t.Errorf("note = %q, want %q", r.Note, tt.note)
+			}
+		})
+	}
+}
