@@ -83,17 +83,6 @@ func (v *dbView) reports(user string) []models.Report {
 	return rs
 }
 
-// live returns the reports of user that were not undone.
-func (v *dbView) live(user string) []models.Report {
-	var out []models.Report
-	for _, r := range v.reports(user) {
-		if !r.DeletedAt.Valid {
-			out = append(out, r)
-		}
-	}
-	return out
-}
-
 func (v *dbView) customerOf(id *int64) string {
 	if id == nil {
 		return ""
@@ -155,8 +144,6 @@ func money(p *models.Money) int64 {
 	}
 	return int64(*p)
 }
-
-func allText(o chatOutput) string { return strings.Join(o.Replies, "\n") }
 
 // TestEveryKindStored: each report is its own record, with its customer, lines,
 // price, day, note and the message it came from; the reply echoes it with #N; price

@@ -242,24 +242,32 @@ func (b *Bot) routeNotices(ex *models.Exchange, platform string, cat *parser.Cat
 		ns := inner(id)
 		for i := range ns {
 			n := &ns[i]
-			u := cat.User(n.UserID)
-			if u == nil {
-				continue
-			}
-			ids := map[string]string{models.PlatformConsole: u.ID, models.PlatformWeCom: u.WeComUserID, models.PlatformFeishu: u.FeishuOpenID}
-			n.Platform, n.Peer = platform, ids[platform]
-			for _, p := range []string{models.PlatformWeCom, models.PlatformFeishu} {
-				if n.Peer == "" && ids[p] != "" {
-					n.Platform, n.Peer = p, ids[p]
-				}
-			}
+			n.Platform, n.Peer = Route(cat.User(n.UserID), platform)
 			if n.Peer == "" {
-				n.Platform = ""
-				b.log.Warn("notice has no platform to go to", "user_id", u.ID)
+				b.log.Warn("notice has no platform to go to", "user_id", n.UserID)
 			}
 		}
 		return ns
 	}
+}
+
+// Route returns where to reach u: on prefer when u is on it, else on WeCom or
+// Feishu, whichever u has (the console reaches everyone by user ID). peer is empty
+// when u cannot be reached.
+func Route(u *models.User, prefer string) (platform, peer string) {
+	if u == nil {
+		return "", ""
+	}
+	ids := map[string]string{models.PlatformConsole: u.ID, models.PlatformWeCom: u.WeComUserID, models.PlatformFeishu: u.FeishuOpenID}
+	if ids[prefer] != "" {
+		return prefer, ids[prefer]
+	}
+	for _, p := range []string{models.PlatformWeCom, models.PlatformFeishu} {
+		if ids[p] != "" {
+			return p, ids[p]
+		}
+	}
+	return "", ""
 }
 
 // fail logs err and returns the apology the user sees instead.
