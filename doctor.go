@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"time"
 
+	"channelbot/bot/feishu"
 	"channelbot/bot/state"
 	"channelbot/bot/wecom"
+	"channelbot/config"
 )
 
 // doctor checks the configuration and every service it names, and says in plain
@@ -65,8 +67,24 @@ func (e *environment) doctor(ctx context.Context, args []string) error {
 		}
 		check("企业微信", err, fmt.Sprintf("获取 access_token 成功（%s，应用 %s）", cfg.WeCom.APIBase, cfg.WeCom.AgentID))
 	}
-	if !cfg.Feishu.Enabled() {
+	if f := cfg.Feishu; !f.Enabled() {
 		fmt.Fprintln(e.stdout, "- 飞书：未配置（FEISHU_* 未设置）")
+	} else if st != nil {
+		client, err := feishu.NewClient(f, platformHTTP, st, log)
+		if err == nil {
+			err = client.Check(cctx)
+		}
+		check("飞书", err, fmt.Sprintf("获取 tenant_access_token 成功（%s，应用 %s）", f.APIBase, f.AppID))
+		switch {
+		case f.Mode == config.FeishuModeWebsocket:
+			fmt.Fprintln(e.stdout, "- 飞书收消息：长连接（FEISHU_MODE=websocket），不需要公网地址；"+
+				"开发者后台「事件与回调」的订阅方式须选「使用长连接接收事件」，卡片回调也选长连接")
+		case f.EncryptKey == "":
+			fmt.Fprintln(e.stdout, "⚠ 飞书收消息：请求地址 POST /feishu/events（FEISHU_MODE=webhook）；未设置 FEISHU_ENCRYPT_KEY，"+
+				"事件只靠 Verification Token 校验。建议在「事件与回调 › 加密策略」设置 Encrypt Key，并填入 FEISHU_ENCRYPT_KEY")
+		default:
+			fmt.Fprintln(e.stdout, "- 飞书收消息：请求地址 POST /feishu/events（FEISHU_MODE=webhook），事件加密并验签")
+		}
 	}
 	if !ok {
 		return errDoctor

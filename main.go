@@ -39,6 +39,8 @@ Usage:
   channelbot import  [--db DSN] [--kind KIND] PATH           import products/customers/users
   channelbot parse   [--db DSN] [--as USER_ID] [--now T]     show how messages are understood
   channelbot doctor  [--db DSN]                              check the configuration and the services
+  channelbot jobs    list | run [--now T] NAME               the scheduled jobs; run one now
+  channelbot policy  create --file F | status [--json] ID    price-policy broadcasts
   channelbot version
 
 Configuration comes from environment variables (see README.md); --db overrides DATABASE_URL.
@@ -65,6 +67,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return env.parse(ctx, rest)
 	case "doctor":
 		return env.doctor(ctx, rest)
+	case "jobs":
+		return env.jobs(ctx, rest)
+	case "policy":
+		return env.policy(ctx, rest)
 	case "version":
 		fmt.Fprintln(stdout, "channelbot", version)
 		return nil

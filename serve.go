@@ -14,7 +14,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"channelbot/bot"
+	"channelbot/bot/feishu"
 	"channelbot/bot/wecom"
+	"channelbot/config"
 	"channelbot/handlers"
 	"channelbot/models"
 )
@@ -30,7 +32,9 @@ var platformHTTP = &http.Client{Timeout: 15 * time.Second}
 func wecomLimits(perMinute int) bot.Limits {
 	return bot.Limits{
 		PerRecipient: []bot.Rate{bot.RateFor(30, time.Minute, 5), bot.RateFor(1000, time.Hour, 10)},
-		App:          bot.RateFor(perMinute, time.Minute, max(perMinute/60, 1)),
+		// Smoothed per second, which keeps every minute under perMinute too, with 2%
+		// to spare for the jitter between our clock and the platform's.
+		App: bot.RateFor(max(perMinute*98/100/60, 2), time.Second, 10),
 	}
 }
 
@@ -80,11 +84,54 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 		}
 		a.log.InfoContext(ctx, "wecom on", "corp_id", w.CorpID, "agent_id", w.AgentID)
 	}
+	// Feishu: events come to /feishu/events (webhook) or over the long
+	// connection (websocket), and go to the same handler.
+	var (
+		feishuHandler *handlers.Feishu
+		feishuStream  *feishu.Stream
+	)
+	if f := a.cfg.Feishu; f.Enabled() {
+		client, err := feishu.NewClient(f, platformHTTP, a.state, a.log)
+		if err != nil {
+			return err
+		}
+		senders[models.PlatformFeishu] = client
+		limits[models.PlatformFeishu] = feishu.Limits()
+		feishuHandler = &handlers.Feishu{
+			Verifier: feishu.Verifier{AppID: f.AppID, VerificationToken: f.VerificationToken.Reveal(), EncryptKey: f.EncryptKey.Reveal()},
+			Dedup:    a.state, Store: a.store, Metrics: metrics, Log: a.log,
+		}
+		if f.Mode == config.FeishuModeWebsocket {
+			if feishuStream, err = feishu.NewStream(f, feishuHandler, a.log); err != nil {
+				return err
+			}
+			// Not ready while the long connection is down.
+			deps.Checks["feishu"] = feishuStream
+		}
+		a.log.InfoContext(ctx, "feishu on", "app_id", f.AppID, "mode", f.Mode, "encrypted", f.EncryptKey != "")
+	}
 	dispatcher := bot.NewDispatcher(a.store, senders, limits, a.state, a.log, metrics)
+	dispatcher.Lease = a.cfg.OutboxLease
 	inbox := bot.NewInbox(a.bot, metrics, 8, 256, dispatcher.Wake)
+	if tok := a.cfg.AdminToken.Reveal(); tok != "" {
+		deps.Admin = &handlers.Admin{Token: tok, Log: a.log, Status: a.store.StatusOf,
+			Create: func(ctx context.Context, d models.PolicyDraft) (int64, int, error) {
+				id, n, err := createPolicy(ctx, a.store, d, a.cfg.Timezone)
+				if err == nil {
+					dispatcher.Wake()
+				}
+				return id, n, err
+			}}
+	}
 	if wecomHandler != nil {
 		wecomHandler.Inbox = inbox
 		deps.WeCom = wecomHandler
+	}
+	if feishuHandler != nil {
+		feishuHandler.Inbox = inbox
+		if feishuStream == nil {
+			deps.Feishu = feishuHandler
+		}
 	}
 
 	srv := &http.Server{
@@ -106,6 +153,14 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 	var wg sync.WaitGroup
 	wg.Go(func() { _ = inbox.Run(work) })
 	wg.Go(func() { _ = dispatcher.Run(work) })
+	// The long connection is an input, like the HTTP server: it stops first.
+	// Its Run returns at once; the SDK's goroutines are left behind (see
+	// feishu.Stream), so shutdown never waits on them.
+	streamCtx, stopStream := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopStream()
+	if feishuStream != nil {
+		wg.Go(func() { _ = feishuStream.Run(streamCtx) })
+	}
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -116,6 +171,7 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 	case <-ctx.Done():
 	}
 	a.log.Info("shutting down")
+	stopStream()
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {

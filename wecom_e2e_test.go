@@ -39,17 +39,23 @@ type wecomBot struct {
 
 func startWeComBot(t *testing.T, fake *wecomtest.Server, db string) *wecomBot {
 	t.Helper()
+	return startWeComBotEnv(t, fake, db)
+}
+
+// startWeComBotEnv is startWeComBot with more environment variables, as key, value.
+func startWeComBotEnv(t *testing.T, fake *wecomtest.Server, db string, more ...string) *wecomBot {
+	t.Helper()
 	w := &wecomBot{t: t, fake: fake, db: db, addr: freeAddr(t),
 		crypto: wecom.Crypto{Token: tToken, AESKey: tAESKey, CorpID: tCorpID}}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	var errOut bytes.Buffer
 	go func() {
-		done <- run(ctx, []string{"serve", "--db", db}, env(
+		done <- run(ctx, []string{"serve", "--db", db}, env(append([]string{
 			"LISTEN_ADDR", w.addr,
 			"WECOM_CORP_ID", tCorpID, "WECOM_AGENT_ID", fmt.Sprint(tAgentID), "WECOM_SECRET", tSecret,
 			"WECOM_TOKEN", tToken, "WECOM_AES_KEY", tAESKey, "WECOM_API_BASE", fake.URL(),
-		), strings.NewReader(""), io.Discard, &errOut)
+		}, more...)...), strings.NewReader(""), io.Discard, &errOut)
 	}()
 	w.stop = func() {
 		cancel()

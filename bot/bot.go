@@ -252,22 +252,12 @@ func (b *Bot) routeNotices(ex *models.Exchange, platform string, cat *parser.Cat
 }
 
 // Route returns where to reach u: on prefer when u is on it, else on WeCom or
-// Feishu, whichever u has (the console reaches everyone by user ID). peer is empty
-// when u cannot be reached.
+// Feishu, whichever u has. peer is empty when u cannot be reached.
 func Route(u *models.User, prefer string) (platform, peer string) {
 	if u == nil {
 		return "", ""
 	}
-	ids := map[string]string{models.PlatformConsole: u.ID, models.PlatformWeCom: u.WeComUserID, models.PlatformFeishu: u.FeishuOpenID}
-	if ids[prefer] != "" {
-		return prefer, ids[prefer]
-	}
-	for _, p := range []string{models.PlatformWeCom, models.PlatformFeishu} {
-		if ids[p] != "" {
-			return p, ids[p]
-		}
-	}
-	return "", ""
+	return u.Reach(prefer)
 }
 
 // fail logs err and returns the apology the user sees instead.

@@ -27,10 +27,12 @@ type Rate struct {
 }
 
 // RateFor returns a Rate that never lets more than limit messages through in any
-// window of length window, allowing bursts of burst.
+// window of length window (at most burst + window/Interval do), allowing bursts of
+// burst.
 func RateFor(limit int, window time.Duration, burst int) Rate {
-	burst = min(max(burst, 1), limit)
-	return Rate{Interval: window / time.Duration(limit-burst+1), Burst: burst}
+	limit = max(limit, 2)
+	burst = min(max(burst, 1), limit-1)
+	return Rate{Interval: window / time.Duration(limit-burst), Burst: burst}
 }
 
 // Limits are one platform's send limits, applied before the platform enforces them.
@@ -67,7 +69,7 @@ type Dispatcher struct {
 func NewDispatcher(store *models.Store, senders map[string]Sender, limits map[string]Limits, throttle Throttler, log *slog.Logger, metrics *Metrics) *Dispatcher {
 	d := &Dispatcher{store: store, senders: senders, limits: limits, throttle: throttle,
 		log: log.With("component", "outbox"), metrics: metrics, wake: make(chan struct{}, 1),
-		Lease: 60 * time.Second, Batch: 100, Parallel: 16, Idle: time.Second,
+		Lease: 60 * time.Second, Batch: 400, Parallel: 32, Idle: time.Second,
 		MaxAttempts: 15, MaxBackoff: 10 * time.Minute, SendTimeout: 15 * time.Second}
 	for p := range senders {
 		d.platformsCache = append(d.platformsCache, p)
@@ -83,18 +85,43 @@ func (d *Dispatcher) Wake() {
 	}
 }
 
-// Run delivers until ctx ends, finishing the sends in flight.
+// Run delivers until ctx ends, finishing the sends in flight. It claims the next
+// batch while the last one is still being sent, so that the platform's rate is
+// used without gaps.
 func (d *Dispatcher) Run(ctx context.Context) error {
 	if len(d.platformsCache) == 0 {
 		<-ctx.Done()
 		return nil
 	}
+	work := make(chan models.Message, d.Batch)
+	var wg sync.WaitGroup
+	for range max(d.Parallel, 1) {
+		wg.Go(func() {
+			for m := range work {
+				d.deliver(context.WithoutCancel(ctx), &m)
+			}
+		})
+	}
+	defer func() {
+		close(work)
+		wg.Wait()
+	}()
 	for ctx.Err() == nil {
-		n, err := d.Once(ctx)
-		if err != nil {
-			d.log.WarnContext(ctx, "outbox round failed", "error", err)
+		if len(work) > d.Parallel {
+			select {
+			case <-ctx.Done():
+			case <-time.After(5 * time.Millisecond):
+			}
+			continue
 		}
-		if n == d.Batch && err == nil {
+		msgs, err := d.store.ClaimOutbound(ctx, d.platformsCache, cap(work)-len(work), d.Lease)
+		if err != nil {
+			d.log.WarnContext(ctx, "outbox claim failed", "error", err)
+		}
+		for _, m := range msgs {
+			work <- m
+		}
+		if len(msgs) > 0 {
 			continue
 		}
 		select {
@@ -106,7 +133,8 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	return nil
 }
 
-// Once claims one batch and delivers it, returning how many it claimed.
+// Once claims one batch and delivers it, returning how many it claimed: one round of
+// Run, for tests and tools.
 func (d *Dispatcher) Once(ctx context.Context) (int, error) {
 	msgs, err := d.store.ClaimOutbound(ctx, d.platformsCache, d.Batch, d.Lease)
 	if err != nil {
@@ -172,8 +200,12 @@ func (d *Dispatcher) deliver(ctx context.Context, m *models.Message) {
 	}
 }
 
+// maxAppWait is the longest wait for the app's rate that a sender sleeps through.
+const maxAppWait = 2 * time.Second
+
 // hold returns how long m must wait for the platform's pause and rate limits; 0
-// means it may go now (and has been counted against the limits).
+// means it may go now (and has been counted against the limits). A short wait for
+// the app's own rate is spent here rather than rescheduling.
 func (d *Dispatcher) hold(ctx context.Context, m *models.Message) (time.Duration, error) {
 	if until, ok, err := d.throttle.Get(ctx, pauseKey(m.Platform)); err != nil {
 		return 0, err
@@ -183,10 +215,15 @@ func (d *Dispatcher) hold(ctx context.Context, m *models.Message) (time.Duration
 		}
 	}
 	lim := d.limits[m.Platform]
-	if lim.App.Interval > 0 {
-		if wait, err := d.throttle.Throttle(ctx, "rl:"+m.Platform+":app", lim.App.Interval, lim.App.Burst); err != nil || wait > 0 {
-			return wait, err
+	for lim.App.Interval > 0 {
+		wait, err := d.throttle.Throttle(ctx, "rl:"+m.Platform+":app", lim.App.Interval, lim.App.Burst)
+		if err != nil || wait == 0 || wait > maxAppWait {
+			if err != nil || wait > 0 {
+				return wait, err
+			}
+			break
 		}
+		time.Sleep(wait)
 	}
 	for i, r := range lim.PerRecipient {
 		key := "rl:" + m.Platform + ":" + strconv.Itoa(i) + ":" + m.Peer

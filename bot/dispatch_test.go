@@ -281,10 +281,52 @@ func TestClaimOutboundConcurrent(t *testing.T) {
 
 func TestRateFor(t *testing.T) {
 	r := bot.RateFor(30, time.Minute, 5)
-	if r.Burst != 5 || r.Interval != 60*time.Second/26 {
+	if r.Burst != 5 || r.Interval != 60*time.Second/25 {
 		t.Errorf("RateFor(30/min, burst 5) = %+v", r)
 	}
 	if strings.Contains(fmt.Sprint(bot.RateFor(1, time.Second, 10)), "-") {
 		t.Error("negative interval")
+	}
+}
+
+// nopSender accepts everything at once.
+type nopSender struct{}
+
+func (nopSender) Send(context.Context, bot.Outgoing) error { return nil }
+
+// BenchmarkDeliver is the bot's own cost per delivered message on SQLite: claiming
+// from the outbox, the rate-limit checks and recording the result, with a platform
+// that answers at once.
+func BenchmarkDeliver(b *testing.B) {
+	clk := &clock{t: time.Date(2026, 11, 23, 1, 0, 0, 0, time.UTC)}
+	store, err := models.Open(context.Background(), "sqlite", filepath.Join(b.TempDir(), "d.db"), nil, clk.now)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer store.Close()
+	if _, err := store.Migrate(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	for i := range b.N {
+		ex := &models.Exchange{
+			In:      &models.Message{Platform: models.PlatformWeCom, Peer: fmt.Sprintf("u%d", i), Text: "in", CreatedAt: clk.now()},
+			Replies: func(int64) []string { return []string{"政策"} },
+		}
+		if err := store.SaveExchange(context.Background(), ex); err != nil {
+			b.Fatal(err)
+		}
+	}
+	limits := bot.Limits{PerRecipient: []bot.Rate{bot.RateFor(30, time.Minute, 5)}, App: bot.RateFor(1_000_000, time.Second, 10)}
+	d := bot.NewDispatcher(store, map[string]bot.Sender{models.PlatformWeCom: nopSender{}},
+		map[string]bot.Limits{models.PlatformWeCom: limits}, state.NewMemory("b", nil), testLog(), nil)
+	b.ReportAllocs()
+	b.ResetTimer()
+	delivered := 0
+	for delivered < b.N {
+		n, err := d.Once(context.Background())
+		if err != nil || n == 0 {
+			b.Fatalf("round: %d %v", n, err)
+		}
+		delivered += n
 	}
 }

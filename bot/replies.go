@@ -156,3 +156,10 @@ func chooseText(res *parser.Result) string {
 	b.WriteString("\n回复数字选一个。")
 	return b.String()
 }
+
+const (
+	msgPublishManagersOnly = "只有经理和管理员可以发布价格政策。"
+	msgPublishUsage        = "发布 产品 价格类型 价格 生效日期 范围，如：发布 苹果汁 出厂价 39 12月1日起 城东 A类"
+	msgDealerNoCustomer    = "您好！您的账号还没有关联客户，请联系业务员。"
+	msgDealerHelp          = "您好！这里报数是业务员用的。作为经销商，您可以发「价格」查看当前价格，发「政策」查看最近的价格政策；收到政策后回复「收到」确认。"
+)

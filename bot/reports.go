@@ -141,7 +141,7 @@ func (t *turn) saveReport(res *parser.Result) {
 	}
 	var floor *models.Product
 	if res.Intent == parser.IntentPriceReport {
-		floor = belowFloor(res)
+		floor = belowFloor(res, t.floorOf(res))
 		r.Flagged = floor != nil
 	}
 	if res.Intent == parser.IntentVisit {
@@ -167,22 +167,43 @@ func casePrice(res *parser.Result) *models.Money {
 	return &v
 }
 
-// belowFloor returns the first product whose reported price is under its floor price.
-func belowFloor(res *parser.Result) *models.Product {
+// belowFloor returns the first product whose reported price is under its floor
+// price in force, as a copy carrying that floor.
+func belowFloor(res *parser.Result, floorOf func(*models.Product) models.Money) *models.Product {
 	if res.Price == nil {
 		return nil
 	}
 	for _, it := range res.Items {
-		p := it.Product
+		p := *it.Product
+		p.FloorPrice = floorOf(it.Product)
 		perCase := *res.Price
 		if res.PerPiece {
 			perCase *= models.Money(max(p.PackSize, 1))
 		}
 		if p.FloorPrice > 0 && perCase < p.FloorPrice {
-			return p
+			return &p
 		}
 	}
 	return nil
+}
+
+// floorOf returns the floor price (零售限价) in force on the report's day at its
+// customer: the latest policy's, else the product's own.
+func (t *turn) floorOf(res *parser.Result) func(*models.Product) models.Money {
+	return func(p *models.Product) models.Money {
+		if res.Customer == nil {
+			return p.FloorPrice
+		}
+		price, ok, err := t.bot.store.PriceInForce(t.ctx, p.ID, res.Customer.ID, models.PriceRetailLimit, t.in.At.Format(time.DateOnly))
+		if err != nil {
+			t.log.WarnContext(t.ctx, "floor price in force unknown, using the product's", "error", err)
+			return p.FloorPrice
+		}
+		if !ok {
+			return p.FloorPrice
+		}
+		return price
+	}
 }
 
 // where names the customer or place of a report.

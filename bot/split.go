@@ -76,7 +76,7 @@ func buttonsFor(p *pending, cat interface {
 	Customer(code string) *models.Customer
 }) models.Buttons {
 	switch p.Kind {
-	case pendingConfirm, pendingGuess:
+	case pendingConfirm, pendingGuess, pendingPublish:
 		return models.Buttons{{Text: "确认", Key: "确认"}, {Text: "取消", Key: "取消"}}
 	case pendingChoose:
 		var bs models.Buttons

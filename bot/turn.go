@@ -78,6 +78,9 @@ func (t *turn) convKey() string { return "conv:" + t.in.Platform + ":" + t.in.Fr
 // run decides the replies and the records of the turn's message.
 func (t *turn) run() error {
 	t.cat = t.bot.Catalog(t.ctx)
+	if t.user.Role == models.RoleDealer {
+		return t.dealer()
+	}
 	if !t.user.Role.CanReport() {
 		t.ex.Replies = fixed(msgDealerRefused)
 		return nil
@@ -114,6 +117,8 @@ func (t *turn) answer(p *pending, res *parser.Result) error {
 		return nil
 	case res.Intent == parser.IntentConfirm && p.Kind == pendingConfirm:
 		return t.redo(p, handleOpts{confirmed: true, guessesOK: true, customer: p.Customer})
+	case res.Intent == parser.IntentConfirm && p.Kind == pendingPublish:
+		return t.redo(p, handleOpts{confirmed: true})
 	case res.Intent == parser.IntentConfirm && p.Kind == pendingGuess:
 		return t.redo(p, handleOpts{guessesOK: true, customer: p.Customer})
 	case res.Intent == parser.IntentChoice && p.Kind == pendingChoose:
@@ -170,6 +175,10 @@ func (t *turn) handle(res *parser.Result, opts handleOpts) error {
 		return nil
 	case parser.IntentUndo:
 		return t.undo()
+	case parser.IntentPublish:
+		return t.publish(res, opts)
+	case parser.IntentPolicy:
+		return t.policyStatus()
 	}
 	if err := t.applyVisit(res); err != nil {
 		return err

@@ -25,6 +25,8 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/robfig/cron/v3"
+
 	// Embed the time zone database so BOT_TIMEZONE works in distroless
 	// images that have no /usr/share/zoneinfo.
 	_ "time/tzdata"
@@ -48,6 +50,7 @@ const (
 	EnvWeComAESKey  = "WECOM_AES_KEY"             // secret; 43-character EncodingAESKey
 	EnvWeComAPIBase = "WECOM_API_BASE"            // base URL of the WeCom API
 	EnvWeComAppRate = "WECOM_APP_RATE_PER_MINUTE" // app-wide send limit
+	EnvOutboxLease  = "OUTBOX_LEASE"              // how long a claimed message is reserved
 
 	EnvFeishuAppID             = "FEISHU_APP_ID"
 	EnvFeishuAppSecret         = "FEISHU_APP_SECRET"         // secret
@@ -156,12 +159,17 @@ type Config struct {
 	LogLevel slog.Level
 	// LogFormat is LOG_FORMAT: LogFormatJSON or LogFormatText.
 	LogFormat string
+	// OutboxLease is OUTBOX_LEASE (a Go duration, default 60s): how long a message
+	// being sent is reserved for its sender; after a crash it is retried once
+	// this has passed.
+	OutboxLease time.Duration
 	// AdminToken is ADMIN_TOKEN, the bearer token of the admin endpoints.
 	// Empty means the admin endpoints are off.
 	AdminToken Secret
 
 	WeCom  WeCom
 	Feishu Feishu
+	Jobs   Jobs
 }
 
 // WeCom holds the WeCom (企业微信) application settings, read from the
@@ -224,7 +232,9 @@ func Default() *Config {
 		LogLevel:     slog.LevelInfo,
 		LogFormat:    LogFormatJSON,
 		WeCom:        WeCom{APIBase: DefaultWeComAPIBase, AppRatePerMinute: DefaultWeComAppRate},
+		OutboxLease:  60 * time.Second,
 		Feishu:       Feishu{APIBase: DefaultFeishuAPIBase, Mode: FeishuModeWebhook},
+		Jobs:         DefaultJobs(),
 	}
 }
 
@@ -262,6 +272,7 @@ func load(getenv func(string) string, readFile func(string) ([]byte, error)) (*C
 	l.secret(EnvWeComAESKey, &c.WeCom.AESKey)
 	l.string(EnvWeComAPIBase, &c.WeCom.APIBase)
 	l.positiveInt(EnvWeComAppRate, &c.WeCom.AppRatePerMinute)
+	l.duration(EnvOutboxLease, &c.OutboxLease)
 
 	l.string(EnvFeishuAppID, &c.Feishu.AppID)
 	l.secret(EnvFeishuAppSecret, &c.Feishu.AppSecret)
@@ -269,6 +280,8 @@ func load(getenv func(string) string, readFile func(string) ([]byte, error)) (*C
 	l.secret(EnvFeishuEncryptKey, &c.Feishu.EncryptKey)
 	l.string(EnvFeishuAPIBase, &c.Feishu.APIBase)
 	l.choice(EnvFeishuMode, &c.Feishu.Mode, FeishuModeWebhook, FeishuModeWebsocket)
+
+	l.jobs(&c.Jobs)
 
 	// Rejected variables kept their defaults; validate skips them so each
 	// problem is reported once.
@@ -285,6 +298,20 @@ type loader struct {
 	readFile func(string) ([]byte, error)
 	errs     []error
 	failed   map[string]bool // variables whose value was rejected
+}
+
+// duration reads a Go duration above zero ("30s", "2m").
+func (l *loader) duration(key string, dst *time.Duration) {
+	v, ok := l.lookup(key)
+	if !ok {
+		return
+	}
+	d, err := time.ParseDuration(strings.TrimSpace(v))
+	if err != nil || d <= 0 {
+		l.fail(key, fmt.Errorf("config: %s=%q: want a duration such as 30s or 2m", key, v))
+		return
+	}
+	*dst = d
 }
 
 // positiveInt reads a whole number above zero.
@@ -463,6 +490,7 @@ func (c *Config) validate(skip map[string]bool) []error {
 	}
 	check(EnvFeishuAPIBase, checkAPIBase(EnvFeishuAPIBase, f.APIBase, feishuOn))
 
+	errs = append(errs, c.Jobs.validate(skip)...)
 	return errs
 }
 
@@ -686,6 +714,15 @@ func (c *Config) LogValue() slog.Value {
 			slog.String("mode", c.Feishu.Mode),
 			slog.String("api_base", c.Feishu.APIBase),
 		),
+		slog.Group("jobs",
+			slog.Bool("enabled", c.Jobs.Enabled),
+			slog.String("visit_reminders", c.Jobs.VisitReminders),
+			slog.String("stock_warnings", c.Jobs.StockWarnings),
+			slog.String("stock_outs", c.Jobs.StockOuts),
+			slog.String("daily_digest", c.Jobs.DailyDigest),
+			slog.String("weekly_digest", c.Jobs.WeeklyDigest),
+			slog.String("calendar", c.Jobs.Calendar),
+		),
 	)
 }
 
@@ -708,4 +745,246 @@ func (c *Config) String() string {
 	}
 	walk("", c.LogValue().Group())
 	return b.String()
+}
+
+// Names of the JOBS_* variables, the settings of the scheduled jobs (Config.Jobs).
+const (
+	EnvJobsEnabled        = "JOBS_ENABLED"         // true or false: serve runs the scheduler
+	EnvJobsVisitReminders = "JOBS_VISIT_REMINDERS" // cron spec, or off
+	EnvJobsStockWarnings  = "JOBS_STOCK_WARNINGS"  // cron spec, or off
+	EnvJobsStockOuts      = "JOBS_STOCK_OUTS"      // cron spec, or off
+	EnvJobsDailyDigest    = "JOBS_DAILY_DIGEST"    // cron spec, or off
+	EnvJobsWeeklyDigest   = "JOBS_WEEKLY_DIGEST"   // cron spec, or off
+	EnvJobsJitter         = "JOBS_JITTER"          // Go duration, 0 for none
+	EnvJobsTimeout        = "JOBS_TIMEOUT"         // Go duration
+	EnvJobsCatchUp        = "JOBS_CATCH_UP"        // Go duration, 0 for none
+	EnvJobsCalendar       = "JOBS_CALENDAR"        // cn or weekdays
+	EnvJobsHolidays       = "JOBS_HOLIDAYS"        // dates off, YYYY-MM-DD, comma-separated
+	EnvJobsWorkdays       = "JOBS_WORKDAYS"        // dates on, YYYY-MM-DD, comma-separated
+	EnvJobsLeadDays       = "JOBS_LEAD_DAYS"       // delivery lead time in days
+	EnvJobsRepeatDays     = "JOBS_REPEAT_DAYS"     // days before an unresolved warning is repeated
+	EnvJobsExpiryDays     = "JOBS_EXPIRY_DAYS"     // days before expiry that near-expiry goods are reminded
+	EnvJobsHistoryDays    = "JOBS_HISTORY_DAYS"    // days of stock counts the warnings read
+)
+
+// Working-day calendars accepted in JOBS_CALENDAR.
+const (
+	// CalendarChina follows the Chinese public holidays and make-up working days
+	// (调休), from a table, and Monday to Friday in years the table lacks.
+	CalendarChina = "cn"
+	// CalendarWeekdays is Monday to Friday.
+	CalendarWeekdays = "weekdays"
+)
+
+// JobOff is the schedule of a job that does not run.
+const JobOff = "off"
+
+// Jobs holds the settings of the scheduled jobs, read from the JOBS_* variables.
+// Schedules are standard 5-field cron specs ("30 8 * * *") or descriptors
+// ("@every 1m") in BOT_TIMEZONE, or JobOff.
+type Jobs struct {
+	// Enabled is JOBS_ENABLED (default true): whether serve runs the scheduler.
+	// Turn it off on replicas that should only answer messages.
+	Enabled bool
+	// VisitReminders is JOBS_VISIT_REMINDERS (default "30 8 * * *"): each rep's
+	// visits of the day, on working days.
+	VisitReminders string
+	// StockWarnings is JOBS_STOCK_WARNINGS (default "0 10 * * *"): the daily scan
+	// for stock-outs coming and near-expiry goods, on working days.
+	StockWarnings string
+	// StockOuts is JOBS_STOCK_OUTS (default "@every 1m"): how often counts of zero
+	// are looked for, to tell the manager at once.
+	StockOuts string
+	// DailyDigest is JOBS_DAILY_DIGEST (default "30 18 * * *"): each manager's
+	// digest, on working days.
+	DailyDigest string
+	// WeeklyDigest is JOBS_WEEKLY_DIGEST (default "45 8 * * *"): when the weekly
+	// digest is looked at; it is sent on the first working day of the week.
+	WeeklyDigest string
+	// Jitter is JOBS_JITTER (default 4m): scheduled sends wait between a quarter of
+	// it and all of it, and never go at :00 or :30 exactly. 0 sends on time.
+	Jitter time.Duration
+	// Timeout is JOBS_TIMEOUT (default 10m): how long one run may take.
+	Timeout time.Duration
+	// CatchUp is JOBS_CATCH_UP (default 2h): how late a run that was missed or
+	// died half-way is still made up the same day. 0 makes up nothing.
+	CatchUp time.Duration
+	// Calendar is JOBS_CALENDAR: CalendarChina (default) or CalendarWeekdays.
+	Calendar string
+	// Holidays (JOBS_HOLIDAYS) and Workdays (JOBS_WORKDAYS) override the calendar
+	// for single days, YYYY-MM-DD.
+	Holidays []string
+	Workdays []string
+	// LeadDays is JOBS_LEAD_DAYS (default 3): days from an order to the goods
+	// arriving, added to the time to the next visit when judging stock cover.
+	LeadDays int
+	// RepeatDays is JOBS_REPEAT_DAYS (default 3): a warning that is neither new nor
+	// worse is sent again only after this many days unresolved.
+	RepeatDays int
+	// ExpiryDays is JOBS_EXPIRY_DAYS (default 7): near-expiry goods are reminded
+	// from this many days before they expire.
+	ExpiryDays int
+	// HistoryDays is JOBS_HISTORY_DAYS (default 120): how far back stock counts
+	// are read to estimate sales.
+	HistoryDays int
+}
+
+// DefaultJobs returns the job settings used when no JOBS_* variable is set: the
+// rhythm of docs/domain.md.
+func DefaultJobs() Jobs {
+	return Jobs{
+		Enabled:        true,
+		VisitReminders: "30 8 * * *",
+		StockWarnings:  "0 10 * * *",
+		StockOuts:      "@every 1m",
+		DailyDigest:    "30 18 * * *",
+		WeeklyDigest:   "45 8 * * *",
+		Jitter:         4 * time.Minute,
+		Timeout:        10 * time.Minute,
+		CatchUp:        2 * time.Hour,
+		Calendar:       CalendarChina,
+		LeadDays:       3,
+		RepeatDays:     3,
+		ExpiryDays:     7,
+		HistoryDays:    120,
+	}
+}
+
+// jobs reads the JOBS_* variables into j.
+func (l *loader) jobs(j *Jobs) {
+	l.boolean(EnvJobsEnabled, &j.Enabled)
+	for _, s := range j.schedules() {
+		l.string(s.key, s.spec)
+		*s.spec = strings.TrimSpace(*s.spec)
+	}
+	l.span(EnvJobsJitter, &j.Jitter, true)
+	l.span(EnvJobsTimeout, &j.Timeout, false)
+	l.span(EnvJobsCatchUp, &j.CatchUp, true)
+	l.choice(EnvJobsCalendar, &j.Calendar, CalendarChina, CalendarWeekdays)
+	l.dates(EnvJobsHolidays, &j.Holidays)
+	l.dates(EnvJobsWorkdays, &j.Workdays)
+	l.positiveInt(EnvJobsLeadDays, &j.LeadDays)
+	l.positiveInt(EnvJobsRepeatDays, &j.RepeatDays)
+	l.positiveInt(EnvJobsExpiryDays, &j.ExpiryDays)
+	l.positiveInt(EnvJobsHistoryDays, &j.HistoryDays)
+}
+
+type jobSchedule struct {
+	key  string
+	spec *string
+}
+
+func (j *Jobs) schedules() []jobSchedule {
+	return []jobSchedule{
+		{EnvJobsVisitReminders, &j.VisitReminders},
+		{EnvJobsStockWarnings, &j.StockWarnings},
+		{EnvJobsStockOuts, &j.StockOuts},
+		{EnvJobsDailyDigest, &j.DailyDigest},
+		{EnvJobsWeeklyDigest, &j.WeeklyDigest},
+	}
+}
+
+// validate returns the problems of the job settings, skipping the variables in
+// skip, which Load has already reported.
+func (j *Jobs) validate(skip map[string]bool) []error {
+	var errs []error
+	check := func(key string, err error) {
+		if err != nil && !skip[key] {
+			errs = append(errs, err)
+		}
+	}
+	for _, s := range j.schedules() {
+		if *s.spec == JobOff {
+			continue
+		}
+		if _, err := cron.ParseStandard(*s.spec); err != nil {
+			check(s.key, fmt.Errorf("config: %s=%q: want a cron spec such as \"30 8 * * *\", or %s: %w", s.key, *s.spec, JobOff, err))
+		}
+	}
+	if j.Timeout <= 0 {
+		check(EnvJobsTimeout, fmt.Errorf("config: %s=%s: must be above zero", EnvJobsTimeout, j.Timeout))
+	}
+	if j.Jitter < 0 || j.Jitter > 30*time.Minute {
+		check(EnvJobsJitter, fmt.Errorf("config: %s=%s: want from 0 to 30m", EnvJobsJitter, j.Jitter))
+	}
+	if j.CatchUp < 0 {
+		check(EnvJobsCatchUp, fmt.Errorf("config: %s=%s: must not be negative", EnvJobsCatchUp, j.CatchUp))
+	}
+	check(EnvJobsCalendar, checkChoice(EnvJobsCalendar, j.Calendar, CalendarChina, CalendarWeekdays))
+	for _, f := range []struct {
+		key string
+		n   int
+	}{{EnvJobsLeadDays, j.LeadDays}, {EnvJobsRepeatDays, j.RepeatDays}, {EnvJobsExpiryDays, j.ExpiryDays}, {EnvJobsHistoryDays, j.HistoryDays}} {
+		if f.n < 1 {
+			check(f.key, fmt.Errorf("config: %s=%d: want a whole number above 0", f.key, f.n))
+		}
+	}
+	if j.HistoryDays > 0 && j.HistoryDays < 10 {
+		check(EnvJobsHistoryDays, fmt.Errorf("config: %s=%d: the stock warnings need at least 10 days of history", EnvJobsHistoryDays, j.HistoryDays))
+	}
+	off := map[string]bool{}
+	for _, d := range j.Holidays {
+		off[d] = true
+	}
+	for _, d := range j.Workdays {
+		if off[d] {
+			check(EnvJobsWorkdays, fmt.Errorf("config: %s and %s both name %s", EnvJobsHolidays, EnvJobsWorkdays, d))
+		}
+	}
+	return errs
+}
+
+// boolean reads true/false (also 1/0, yes/no, on/off).
+func (l *loader) boolean(key string, dst *bool) {
+	raw := l.getenv(key)
+	if raw == "" {
+		return
+	}
+	switch strings.ToLower(strings.TrimSpace(raw)) {
+	case "true", "1", "yes", "on":
+		*dst = true
+	case "false", "0", "no", "off":
+		*dst = false
+	default:
+		l.fail(key, fmt.Errorf("config: %s=%q: want true or false", key, raw))
+	}
+}
+
+// span reads a Go duration ("4m", "2h"); zero is accepted when zeroOK.
+func (l *loader) span(key string, dst *time.Duration, zeroOK bool) {
+	raw := l.getenv(key)
+	if raw == "" {
+		return
+	}
+	v := strings.TrimSpace(raw)
+	d, err := time.ParseDuration(v)
+	if v == "0" {
+		d, err = 0, nil
+	}
+	if err != nil || d < 0 || d == 0 && !zeroOK {
+		want := "a duration above zero such as 10m"
+		if zeroOK {
+			want = "a duration such as 4m, or 0"
+		}
+		l.fail(key, fmt.Errorf("config: %s=%q: want %s", key, raw, want))
+		return
+	}
+	*dst = d
+}
+
+// dates reads a list of days, YYYY-MM-DD, separated by commas or white space.
+func (l *loader) dates(key string, dst *[]string) {
+	raw := l.getenv(key)
+	if raw == "" {
+		return
+	}
+	var out []string
+	for _, f := range strings.FieldsFunc(raw, func(r rune) bool { return r == ',' || unicode.IsSpace(r) }) {
+		if _, err := time.Parse(time.DateOnly, f); err != nil {
+			l.fail(key, fmt.Errorf("config: %s=%q: %q is not a date YYYY-MM-DD", key, raw, f))
+			return
+		}
+		out = append(out, f)
+	}
+	*dst = out
 }

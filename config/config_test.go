@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 // env is a map-backed getenv.
@@ -542,5 +543,95 @@ func TestConfigNeverShowsSecrets(t *testing.T) {
 		if !strings.Contains(buf.String(), "REDACTED") {
 			t.Errorf("%s log has no REDACTED:\n%s", h.name, buf.String())
 		}
+	}
+}
+
+func TestJobsDefault(t *testing.T) {
+	c, err := Load(env{}.get)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j := c.Jobs
+	want := Jobs{Enabled: true, VisitReminders: "30 8 * * *", StockWarnings: "0 10 * * *", StockOuts: "@every 1m",
+		DailyDigest: "30 18 * * *", WeeklyDigest: "45 8 * * *", Jitter: 4 * time.Minute, Timeout: 10 * time.Minute,
+		CatchUp: 2 * time.Hour, Calendar: CalendarChina, LeadDays: 3, RepeatDays: 3, ExpiryDays: 7, HistoryDays: 120}
+	if !reflect.DeepEqual(j, want) {
+		t.Errorf("Jobs = %+v\nwant %+v", j, want)
+	}
+	if !strings.Contains(c.String(), `jobs.visit_reminders="30 8 * * *"`) {
+		t.Errorf("String() lacks the jobs: %s", c)
+	}
+}
+
+func TestJobsLoad(t *testing.T) {
+	c, err := Load(env{
+		EnvJobsEnabled:        "false",
+		EnvJobsVisitReminders: " 15 8 * * 1-5 ",
+		EnvJobsStockWarnings:  "off",
+		EnvJobsStockOuts:      "@every 30s",
+		EnvJobsDailyDigest:    "10 18 * * *",
+		EnvJobsWeeklyDigest:   "off",
+		EnvJobsJitter:         "0",
+		EnvJobsTimeout:        "90s",
+		EnvJobsCatchUp:        "0s",
+		EnvJobsCalendar:       "Weekdays",
+		EnvJobsHolidays:       "2027-01-01, 2027-02-06",
+		EnvJobsWorkdays:       "2027-02-07",
+		EnvJobsLeadDays:       "2",
+		EnvJobsRepeatDays:     "5",
+		EnvJobsExpiryDays:     "10",
+		EnvJobsHistoryDays:    "60",
+	}.get)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Jobs{Enabled: false, VisitReminders: "15 8 * * 1-5", StockWarnings: "off", StockOuts: "@every 30s",
+		DailyDigest: "10 18 * * *", WeeklyDigest: "off", Jitter: 0, Timeout: 90 * time.Second, CatchUp: 0,
+		Calendar: CalendarWeekdays, Holidays: []string{"2027-01-01", "2027-02-06"}, Workdays: []string{"2027-02-07"},
+		LeadDays: 2, RepeatDays: 5, ExpiryDays: 10, HistoryDays: 60}
+	if !reflect.DeepEqual(c.Jobs, want) {
+		t.Errorf("Jobs = %+v\nwant %+v", c.Jobs, want)
+	}
+}
+
+func TestJobsInvalid(t *testing.T) {
+	tests := []struct {
+		name string
+		env  env
+		want []string
+	}{
+		{"enabled", env{EnvJobsEnabled: "sometimes"}, []string{`JOBS_ENABLED="sometimes"`}},
+		{"spec", env{EnvJobsVisitReminders: "8:30"}, []string{`JOBS_VISIT_REMINDERS="8:30"`, "cron spec"}},
+		{"spec fields", env{EnvJobsDailyDigest: "30 18 * *"}, []string{`JOBS_DAILY_DIGEST="30 18 * *"`}},
+		{"jitter", env{EnvJobsJitter: "soon"}, []string{`JOBS_JITTER="soon"`}},
+		{"jitter too long", env{EnvJobsJitter: "2h"}, []string{"JOBS_JITTER=2h0m0s"}},
+		{"timeout zero", env{EnvJobsTimeout: "0"}, []string{`JOBS_TIMEOUT="0"`}},
+		{"catch-up negative", env{EnvJobsCatchUp: "-1h"}, []string{`JOBS_CATCH_UP="-1h"`}},
+		{"calendar", env{EnvJobsCalendar: "lunar"}, []string{`JOBS_CALENDAR="lunar"`}},
+		{"holidays", env{EnvJobsHolidays: "2027-01-01,1/2/2027"}, []string{"JOBS_HOLIDAYS", `"1/2/2027"`}},
+		{"both", env{EnvJobsHolidays: "2027-01-01", EnvJobsWorkdays: "2027-01-01"}, []string{"both name 2027-01-01"}},
+		{"lead days", env{EnvJobsLeadDays: "0"}, []string{`JOBS_LEAD_DAYS="0"`}},
+		{"history", env{EnvJobsHistoryDays: "7"}, []string{"JOBS_HISTORY_DAYS=7", "10 days"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Load(tt.env.get)
+			if err == nil {
+				t.Fatalf("Load(%v) = nil error", tt.env)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("Load() error = %q, want it to contain %q", err, w)
+				}
+			}
+			if n := strings.Count(err.Error(), "\n") + 1; n != 1 {
+				t.Errorf("one bad setting gave %d errors:\n%s", n, err)
+			}
+		})
+	}
+	c := Default()
+	c.Jobs.Timeout = 0
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "JOBS_TIMEOUT") {
+		t.Errorf("Validate() with no timeout = %v", err)
 	}
 }

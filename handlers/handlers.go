@@ -26,6 +26,12 @@ type Deps struct {
 	Metrics http.Handler
 	// WeCom serves /wecom/callback when set.
 	WeCom *WeCom
+	// Feishu serves /feishu/events and /feishu/cards when set (webhook mode;
+	// in websocket mode a feishu.Stream delivers to it instead, and the
+	// routes are not needed).
+	Feishu *Feishu
+	// Admin serves /api/ when set (an admin token is configured).
+	Admin *Admin
 }
 
 // New returns the HTTP handler with every route.
@@ -41,6 +47,12 @@ func New(d Deps) http.Handler {
 	}
 	if d.WeCom != nil {
 		d.WeCom.register(mux)
+	}
+	if d.Feishu != nil {
+		d.Feishu.register(mux)
+	}
+	if d.Admin != nil && d.Admin.Token != "" {
+		d.Admin.register(mux)
 	}
 	return mux
 }

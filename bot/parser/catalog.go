@@ -8,6 +8,7 @@ import (
 // vocabulary that Parse resolves names against. It is immutable once built and safe
 // for concurrent use; rebuild it when master data changes.
 type Catalog struct {
+	source     *models.Catalog
 	Version    string
 	products   []models.Product
 	customers  []models.Customer
@@ -36,6 +37,7 @@ type entry struct {
 // NewCatalog indexes master data. Names and aliases are normalized as messages are.
 func NewCatalog(c *models.Catalog) *Catalog {
 	cat := &Catalog{
+		source:    c,
 		Version:   c.Version,
 		products:  c.Products,
 		customers: c.Customers,
@@ -144,6 +146,9 @@ func (c *Catalog) Customer(code string) *models.Customer {
 	}
 	return nil
 }
+
+// Models returns the master data the catalog was built from.
+func (c *Catalog) Models() *models.Catalog { return c.source }
 
 // Products returns every product, in import order.
 func (c *Catalog) Products() []models.Product { return c.products }

@@ -137,7 +137,7 @@ func joinLoose(toks []token) []token {
 }
 
 // dateSuffixes follow a day without changing it: 周五前, 25号之前.
-var dateSuffixes = []string{"之前", "以前", "前"}
+var dateSuffixes = []string{"之前", "以前", "前", "起执行", "开始", "起"}
 
 // dateTail is the length of the words after a day that leave it as it is: a part of
 // the day, then a suffix (明天下午, 周五前, 25号下午之前).

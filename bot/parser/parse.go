@@ -77,7 +77,7 @@ func (r *Result) Complete() bool { return len(r.Problems) == 0 }
 var itemIntents = map[Intent]bool{IntentStockCount: true, IntentPurchase: true, IntentOrder: true, IntentNearExpiry: true, IntentDamage: true}
 
 // priceIntents read a bare number as a price.
-var priceIntents = map[Intent]bool{IntentPriceReport: true, IntentCrossRegion: true, IntentCompetitor: true}
+var priceIntents = map[Intent]bool{IntentPriceReport: true, IntentCrossRegion: true, IntentCompetitor: true, IntentPublish: true}
 
 // Parse reads text sent by sender (nil when unknown) at now, in now's location.
 func (c *Catalog) Parse(text string, sender *models.User, now time.Time) *Result {
@@ -303,7 +303,7 @@ func (c *Catalog) customer(toks []token, rs []rune, sender *models.User, r *Resu
 			r.Guesses = append(r.Guesses, Guess{Typed: r.CustomerText, Meant: r.Customer.Name})
 		}
 	}
-	if r.CustomerText != "" || r.Intent == IntentCrossRegion || r.Intent == IntentCompetitor {
+	if r.CustomerText != "" || r.Intent == IntentCrossRegion || r.Intent == IntentCompetitor || r.Intent == IntentPublish || r.Intent == IntentPolicy {
 		return
 	}
 	for i := range toks {
@@ -649,7 +649,8 @@ func note(toks []token, text string) string {
 
 // check lists what the intent needs and the message lacks.
 func (c *Catalog) check(r *Result) {
-	needsCustomer := r.Intent != IntentCrossRegion && r.Intent != IntentCompetitor && r.Intent != IntentQuery ||
+	needsCustomer := r.Intent != IntentCrossRegion && r.Intent != IntentCompetitor && r.Intent != IntentQuery &&
+		r.Intent != IntentPublish && r.Intent != IntentPolicy ||
 		r.Intent == IntentQuery && r.CustomerText != ""
 	unresolved := r.Customer == nil && len(r.Candidates) == 0 && r.CustomerText != "" && len(r.Guesses) == 0
 	switch {

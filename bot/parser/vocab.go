@@ -20,6 +20,8 @@ const (
 	IntentPromise     Intent = "promise"
 	IntentQuery       Intent = "query"
 	IntentUndo        Intent = "undo"
+	IntentPublish     Intent = "publish" // a manager announces a price policy
+	IntentPolicy      Intent = "policy"  // policies: a dealer's list, a manager's status
 	IntentHelp        Intent = "help"
 	IntentConfirm     Intent = "confirm"
 	IntentCancel      Intent = "cancel"
@@ -50,6 +52,8 @@ var keywords = map[string]Intent{
 	"建议": IntentFeedback, "反馈": IntentFeedback, "意见": IntentFeedback,
 	"答应": IntentPromise, "承诺": IntentPromise,
 	"查": IntentQuery, "查询": IntentQuery, "看看": IntentQuery, "库存": intentStock,
+	"发布": IntentPublish, "发政策": IntentPublish, "发布政策": IntentPublish,
+	"政策": IntentPolicy, "价格政策": IntentPolicy,
 	"撤销": IntentUndo, "撤回": IntentUndo, "取消上一条": IntentUndo, "删除上一条": IntentUndo, "撤回上一条": IntentUndo, "撤销上一条": IntentUndo,
 	"帮助": IntentHelp, "help": IntentHelp, "?": IntentHelp, "菜单": IntentHelp, "怎么报": IntentHelp, "怎么写": IntentHelp, "怎么用": IntentHelp,
 	"确认": IntentConfirm, "确定": IntentConfirm, "是": IntentConfirm, "对": IntentConfirm, "是的": IntentConfirm, "对的": IntentConfirm, "ok": IntentConfirm, "好": IntentConfirm, "好的": IntentConfirm, "没错": IntentConfirm,

@@ -80,6 +80,9 @@ type Server struct {
 	delivered    map[string][]time.Time // touser -> deliveries in the last minute
 	lastSeen     map[dupKey]time.Time   // last accepted, for the duplicate check
 	memberLimit  int
+	appLimit     int         // sends per second for the whole app; 0: none
+	appSends     []time.Time // accepted sends in the last second
+	refused      int         // sends refused by the app limit
 	failSend     failure
 	failToken    failure
 	failHTTP     failure
@@ -172,6 +175,21 @@ func (s *Server) FailNextHTTP(status, n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.failHTTP = failure{status, n}
+}
+
+// SetAppLimit makes the fake refuse, with errcode 45009, any send that would put more
+// than perSecond sends of the app into one second (a sliding window).
+func (s *Server) SetAppLimit(perSecond int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.appLimit = perSecond
+}
+
+// Refused counts sends refused by the app limit.
+func (s *Server) Refused() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.refused
 }
 
 // SetMemberLimit sets how many messages one member may get per minute
@@ -342,6 +360,22 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request) {
 	defer s.mu.Unlock()
 	if s.failHTTPNow(w) || !s.checkToken(w, r) {
 		return
+	}
+	if s.appLimit > 0 {
+		now := s.now()
+		recent := s.appSends[:0]
+		for _, at := range s.appSends {
+			if now.Sub(at) < time.Second {
+				recent = append(recent, at)
+			}
+		}
+		s.appSends = recent
+		if len(recent) >= s.appLimit {
+			s.refused++
+			writeErr(w, 45009, "api freq out of limit")
+			return
+		}
+		s.appSends = append(s.appSends, now)
 	}
 	if code, ok := s.failSend.take(); ok {
 		writeErr(w, code, fmt.Sprintf("fake failure %d", code))

@@ -12,7 +12,7 @@ ALTER TABLE messages ADD COLUMN buttons TEXT NOT NULL DEFAULT '';
 ALTER TABLE messages ADD COLUMN quote TEXT NOT NULL DEFAULT '';
 -- Partial indexes: only the rows still waiting are indexed, so the bulk of the log
 -- (done, sent) costs nothing to keep.
-CREATE INDEX messages_outbox ON messages (next_attempt_at) WHERE status = 'pending';
+CREATE INDEX messages_outbox ON messages (id) WHERE status = 'pending';
 CREATE INDEX messages_outbox_peer ON messages (platform, peer, id) WHERE status = 'pending';
 CREATE INDEX messages_inbox_peer ON messages (platform, peer, id) WHERE status = 'queued';
 DROP INDEX messages_user_id;

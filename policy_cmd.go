@@ -1,0 +1,130 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"channelbot/bot"
+	"channelbot/models"
+)
+
+const policyUsage = `usage:
+  channelbot policy create [--db DSN] --file policy.yaml|policy.json
+  channelbot policy status [--db DSN] [--json] ID`
+
+// policy creates a price policy and broadcasts it, or shows how far one got.
+func (e *environment) policy(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		fmt.Fprintln(e.stderr, policyUsage)
+		return errUsage
+	}
+	var c commonFlags
+	var file string
+	var asJSON bool
+	rest, err := e.quiet().parseFlags("policy "+args[0], args[1:], &c, false, func(fs *flag.FlagSet) {
+		fs.StringVar(&file, "file", "", "the policy, as YAML or JSON")
+		fs.BoolVar(&asJSON, "json", false, "print the status as JSON")
+	})
+	if err != nil {
+		return err
+	}
+	cfg, err := e.config(c)
+	if err != nil {
+		return err
+	}
+	store, err := openStore(ctx, cfg, e.quiet().logger(cfg))
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	switch args[0] {
+	case "create":
+		if file == "" || len(rest) != 0 {
+			fmt.Fprintln(e.stderr, policyUsage)
+			return errUsage
+		}
+		d, err := readDraft(file)
+		if err != nil {
+			return err
+		}
+		id, n, err := createPolicy(ctx, store, d, cfg.Timezone)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "policy %d created: %d dealer users targeted\n", id, n)
+		return nil
+	case "status":
+		if len(rest) != 1 {
+			fmt.Fprintln(e.stderr, policyUsage)
+			return errUsage
+		}
+		id, err := strconv.ParseInt(rest[0], 10, 64)
+		if err != nil {
+			return fmt.Errorf("policy status: %q is not a policy number", rest[0])
+		}
+		st, err := store.StatusOf(ctx, id)
+		if errors.Is(err, models.ErrNotFound) {
+			return fmt.Errorf("policy %d does not exist", id)
+		}
+		if err != nil {
+			return err
+		}
+		if asJSON {
+			return json.NewEncoder(e.stdout).Encode(st)
+		}
+		fmt.Fprintf(e.stdout, "policy %d: targeted %d, sent %d, acknowledged %d, failed %d\n", st.ID, st.Targeted, st.Sent, st.Acknowledged, st.Failed)
+		if len(st.Missing) > 0 {
+			fmt.Fprintf(e.stdout, "not acknowledged: %s\n", strings.Join(st.Missing, ", "))
+		}
+		for _, f := range st.Failures {
+			fmt.Fprintf(e.stdout, "failed: %s\n", f)
+		}
+		return nil
+	}
+	fmt.Fprintln(e.stderr, policyUsage)
+	return errUsage
+}
+
+// readDraft reads a policy file, YAML or JSON by its extension.
+func readDraft(path string) (models.PolicyDraft, error) {
+	var d models.PolicyDraft
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return d, fmt.Errorf("policy: %w", err)
+	}
+	if strings.EqualFold(filepath.Ext(path), ".json") {
+		err = json.Unmarshal(b, &d)
+	} else {
+		err = yaml.Unmarshal(b, &d)
+	}
+	if err != nil {
+		return d, fmt.Errorf("policy: %s is not a valid policy file: %w", path, err)
+	}
+	return d, nil
+}
+
+// createPolicy checks a draft and broadcasts it: the one path for the CLI and the
+// admin API. It returns the policy's ID and how many dealer users it targets.
+func createPolicy(ctx context.Context, store *models.Store, d models.PolicyDraft, loc *time.Location) (int64, int, error) {
+	cat, err := store.LoadCatalog(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	p, products, err := models.CheckPolicy(d, cat, store.Now().In(loc).Format(time.DateOnly))
+	if err != nil {
+		return 0, 0, err
+	}
+	_, dealers := cat.AudienceOf(p.Audience)
+	id, err := store.CreatePolicy(ctx, p, products, cat, bot.PolicyMessage)
+	return id, len(dealers), err
+}
