@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // Price types a policy can change.
@@ -462,4 +463,99 @@ func (s *Store) NextPrice(ctx context.Context, productID, customerID int64, pric
 		return nil, false, nil
 	}
 	return &ps[0], true, nil
+}
+
+// RemindPolicies queues a reminder to every dealer user who has not confirmed a
+// policy within after of it (or of the last reminder), at most max reminders each, in
+// one transaction. A reminder is keyed by its number, so a run repeated after a
+// crash queues nothing twice. It returns how many it queued.
+func (s *Store) RemindPolicies(ctx context.Context, after time.Duration, max int,
+	message func(p *Policy) (string, Buttons)) (int, error) {
+	now := s.Now()
+	cutoff := now.Add(-after)
+	queued := 0
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var recs []PolicyRecipient
+		err := tx.Where(`acked_at IS NULL AND failed = '' AND reminders < ?
+			AND COALESCE(last_reminded_at, (SELECT p.created_at FROM policies p WHERE p.id = policy_recipients.policy_id)) < ?`,
+			max, cutoff).Order("policy_id, id").Find(&recs).Error
+		if err != nil {
+			return err
+		}
+		users := map[string]*User{}
+		policies := map[int64]*Policy{}
+		var uids []string
+		var pids []int64
+		for _, r := range recs {
+			uids = append(uids, r.UserID)
+			pids = append(pids, r.PolicyID)
+		}
+		for chunk := range slices.Chunk(uids, 500) {
+			var us []User
+			if err := tx.Where("id IN ?", chunk).Find(&us).Error; err != nil {
+				return err
+			}
+			for i := range us {
+				users[us[i].ID] = &us[i]
+			}
+		}
+		var ps []Policy
+		if len(pids) > 0 {
+			if err := tx.Where("id IN ?", slices.Compact(pids)).Find(&ps).Error; err != nil {
+				return err
+			}
+		}
+		for i := range ps {
+			policies[ps[i].ID] = &ps[i]
+		}
+		for _, r := range recs {
+			p, u := policies[r.PolicyID], users[r.UserID]
+			if p == nil || u == nil {
+				continue
+			}
+			platform, peer := u.Reach("")
+			if peer == "" {
+				continue
+			}
+			text, buttons := message(p)
+			key := fmt.Sprintf("policy:%d:%s:r%d", r.PolicyID, r.UserID, r.Reminders+1)
+			m := Message{Direction: Outbound, Platform: platform, PlatformMsgID: &key, UserID: u.ID, Peer: peer,
+				Text: "⏰ 提醒：" + text, Buttons: buttons, CreatedAt: now}
+			m.deliverFrom(now)
+			res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&m)
+			if res.Error != nil {
+				return res.Error
+			}
+			if err := tx.Model(&PolicyRecipient{}).Where("id = ?", r.ID).
+				Updates(map[string]any{"reminders": r.Reminders + 1, "last_reminded_at": now}).Error; err != nil {
+				return err
+			}
+			queued += int(res.RowsAffected)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("models: remind policies: %w", err)
+	}
+	return queued, nil
+}
+
+// UnconfirmedPolicies returns, per customer, the policies its dealers still have not
+// confirmed after every reminder: for the owner rep to raise at the next visit.
+func (s *Store) UnconfirmedPolicies(ctx context.Context, maxReminders int) (map[int64][]Policy, error) {
+	var rows []struct {
+		CustomerID int64
+		Policy
+	}
+	err := s.db.WithContext(ctx).Raw(`
+		SELECT DISTINCT r.customer_id, p.* FROM policy_recipients r JOIN policies p ON p.id = r.policy_id
+		WHERE r.acked_at IS NULL AND r.reminders >= ? ORDER BY r.customer_id, p.id`, maxReminders).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("models: unconfirmed policies: %w", err)
+	}
+	out := map[int64][]Policy{}
+	for _, r := range rows {
+		out[r.CustomerID] = append(out[r.CustomerID], r.Policy)
+	}
+	return out, nil
 }
