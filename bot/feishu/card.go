@@ -81,6 +81,8 @@ func newCard(text string, markdown bool) *card {
 	c := &card{
 		Config: cardConfig{WideScreenMode: true, UpdateMulti: true},
 		Header: cardHeader{Template: headerTemplate(title), Title: plainText{Tag: "plain_text", Content: title}},
+		// Never null: a one-line card is a header and no elements.
+		Elements: []any{},
 	}
 	if body != "" {
 		if markdown {
