@@ -30,7 +30,9 @@ func policyStore(t *testing.T, driver string, now *time.Time) *Store {
 	return s
 }
 
-func testMessage(p *Policy) (string, Buttons) { return "政策 " + p.Text, Buttons{{Text: "收到", Key: "收到"}} }
+func testMessage(p *Policy) (string, Buttons) {
+	return "政策 " + p.Text, Buttons{{Text: "收到", Key: "收到"}}
+}
 
 // TestPolicyLifecycle: a broadcast reaches each dealer of the audience once;
 // confirmations count; the unconfirmed are reminded after 24 hours, at most twice,
