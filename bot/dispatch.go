@@ -63,6 +63,8 @@ type Dispatcher struct {
 	MaxBackoff     time.Duration
 	SendTimeout    time.Duration
 	platformsCache []string
+	install        sync.Once
+	installID      string
 }
 
 // NewDispatcher returns a Dispatcher for the given senders, by platform.
@@ -170,9 +172,16 @@ func (d *Dispatcher) deliver(ctx context.Context, m *models.Message) {
 		}
 		return
 	}
+	d.install.Do(func() {
+		id, err := d.store.InstallID(ctx)
+		if err != nil {
+			log.WarnContext(ctx, "install id unknown: idempotency keys are per message only", "error", err)
+		}
+		d.installID = id
+	})
 	sctx, cancel := context.WithTimeout(ctx, d.SendTimeout)
 	err := d.senders[m.Platform].Send(sctx, Outgoing{ID: m.ID, Platform: m.Platform, To: m.Peer, Text: m.Text,
-		Markdown: m.Markdown, Buttons: m.Buttons, ReplyTo: m.Quote, Attempt: m.Attempts - 1})
+		Markdown: m.Markdown, Buttons: m.Buttons, ReplyTo: m.Quote, Attempt: m.Attempts - 1, Install: d.installID})
 	cancel()
 	var se *SendError
 	switch {

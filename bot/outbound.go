@@ -26,10 +26,18 @@ type Outgoing struct {
 	// Attempt counts deliveries tried before this one; a platform with duplicate
 	// checking uses it to make a retry after a crash harmless.
 	Attempt int
+	// Install names the database the message comes from (models.Store.InstallID).
+	Install string
 }
 
-// Key is an idempotency key for the message, the same on every retry.
-func (m Outgoing) Key() string { return fmt.Sprintf("cb-%d", m.ID) }
+// Key is an idempotency key for the message, the same on every retry and different
+// for every database (at most 22 characters).
+func (m Outgoing) Key() string {
+	if m.Install == "" {
+		return fmt.Sprintf("cb-%d", m.ID)
+	}
+	return fmt.Sprintf("cb-%s-%d", m.Install, m.ID)
+}
 
 // Sender delivers messages on one platform.
 type Sender interface {

@@ -262,3 +262,20 @@ func (s *Store) MessagesOf(ctx context.Context, userID string) ([]Message, error
 	}
 	return out, nil
 }
+
+// InstallID returns a random name for this database, made on first use: it keeps
+// idempotency keys sent to platforms apart between databases (a test and a
+// production system on one app, or a database started afresh).
+func (s *Store) InstallID(ctx context.Context) (string, error) {
+	var rnd [4]byte
+	_, _ = rand.Read(rnd[:])
+	db := s.db.WithContext(ctx)
+	if err := db.Clauses(clause.OnConflict{DoNothing: true}).Create(&Meta{Key: "install_id", Value: hex.EncodeToString(rnd[:])}).Error; err != nil {
+		return "", fmt.Errorf("models: install id: %w", err)
+	}
+	var m Meta
+	if err := db.Where("key = ?", "install_id").Take(&m).Error; err != nil {
+		return "", fmt.Errorf("models: install id: %w", err)
+	}
+	return m.Value, nil
+}
