@@ -198,27 +198,7 @@ func (h *Feishu) HandleCardAction(ctx context.Context, a *feishu.CardAction) (*f
 
 // enqueue stores in once per dedup key and hands it to the inbox.
 func (h *Feishu) enqueue(ctx context.Context, key string, in bot.Inbound) error {
-	first, err := h.Dedup.SetNX(ctx, key, []byte("1"), dedupTTL)
-	if err != nil {
-		return fmt.Errorf("feishu: dedup: %w", err)
-	}
-	if !first {
-		h.Metrics.Duplicate(models.PlatformFeishu)
-		return nil
-	}
-	m := bot.InboxMessage(in)
-	switch err := h.Store.EnqueueInbound(ctx, m, h.Inbox.LeaseFor()); {
-	case errors.Is(err, models.ErrDuplicate):
-		h.Metrics.Duplicate(models.PlatformFeishu)
-	case err != nil:
-		// Not stored: forget the mark so that Feishu's retry is taken.
-		_ = h.Dedup.Delete(context.WithoutCancel(ctx), key)
-		return fmt.Errorf("feishu: store message: %w", err)
-	default:
-		h.Metrics.Receive(models.PlatformFeishu)
-		h.Inbox.Submit(m)
-	}
-	return nil
+	return enqueueOnce(ctx, h.Dedup, h.Store, h.Inbox, h.Metrics, key, in)
 }
 
 // inboundFromFeishu turns a Feishu message into what the bot reads: the

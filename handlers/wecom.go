@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -86,31 +87,10 @@ func (h *WeCom) callback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	key := "dedup:" + models.PlatformWeCom + ":" + in.MsgID
-	first, err := h.Dedup.SetNX(ctx, key, []byte("1"), dedupTTL)
-	if err != nil {
-		h.Log.ErrorContext(ctx, "dedup unavailable", "error", err)
+	if err := enqueueOnce(ctx, h.Dedup, h.Store, h.Inbox, h.Metrics, "dedup:"+models.PlatformWeCom+":"+in.MsgID, in); err != nil {
+		h.Log.ErrorContext(ctx, "message not taken", "platform", models.PlatformWeCom, "error", err)
 		http.Error(w, "unavailable", http.StatusServiceUnavailable)
 		return
-	}
-	if !first {
-		h.Metrics.Duplicate(models.PlatformWeCom)
-		w.WriteHeader(http.StatusOK)
-		return
-	}
-	m := bot.InboxMessage(in)
-	switch err := h.Store.EnqueueInbound(ctx, m, h.Inbox.LeaseFor()); {
-	case errors.Is(err, models.ErrDuplicate):
-		h.Metrics.Duplicate(models.PlatformWeCom)
-	case err != nil:
-		// Not stored: forget the mark so that WeCom's retry is taken.
-		_ = h.Dedup.Delete(context.WithoutCancel(ctx), key)
-		h.Log.ErrorContext(ctx, "message not stored", "error", err)
-		http.Error(w, "unavailable", http.StatusServiceUnavailable)
-		return
-	default:
-		h.Metrics.Receive(models.PlatformWeCom)
-		h.Inbox.Submit(m)
 	}
 	w.WriteHeader(http.StatusOK)
 }
@@ -134,6 +114,33 @@ func (h *WeCom) reject(w http.ResponseWriter, r *http.Request, err error) {
 	h.Metrics.Reject(models.PlatformWeCom, reason)
 	h.Log.WarnContext(r.Context(), "callback rejected", "platform", models.PlatformWeCom, "reason", reason, "remote", r.RemoteAddr)
 	http.Error(w, http.StatusText(status), status)
+}
+
+// enqueueOnce stores a platform message in the inbox once per dedup key (shared by
+// replicas through the Marker, with the database's unique key as a second line) and
+// hands it to the inbox. An error means nothing was stored and the mark is gone, so
+// the platform's retry is taken.
+func enqueueOnce(ctx context.Context, dedup Marker, store *models.Store, inbox Inbox, metrics *bot.Metrics, key string, in bot.Inbound) error {
+	first, err := dedup.SetNX(ctx, key, []byte("1"), dedupTTL)
+	if err != nil {
+		return fmt.Errorf("dedup: %w", err)
+	}
+	if !first {
+		metrics.Duplicate(in.Platform)
+		return nil
+	}
+	m := bot.InboxMessage(in)
+	switch err := store.EnqueueInbound(ctx, m, inbox.LeaseFor()); {
+	case errors.Is(err, models.ErrDuplicate):
+		metrics.Duplicate(in.Platform)
+	case err != nil:
+		_ = dedup.Delete(context.WithoutCancel(ctx), key)
+		return fmt.Errorf("store message: %w", err)
+	default:
+		metrics.Receive(in.Platform)
+		inbox.Submit(m)
+	}
+	return nil
 }
 
 // inboundFromWeCom turns a WeCom message into what the bot reads. ok is false for

@@ -384,27 +384,9 @@ func (c *Client) callError(err error) error {
 	return scrub("feishu: send", err, c.secret)
 }
 
-// safeError is an error whose text has been scrubbed of secrets. It unwraps
-// only to the context error that caused it, if any: never to the original,
-// whose text or fields may hold a secret.
-type safeError struct {
-	msg   string
-	cause error
-}
-
-func (e *safeError) Error() string { return e.msg }
-func (e *safeError) Unwrap() error { return e.cause }
-
 // scrub returns prefix: err, with secrets removed from the text.
 func scrub(prefix string, err error, secrets ...string) error {
-	e := &safeError{msg: prefix + ": " + scrubText(err.Error(), secrets...)}
-	switch {
-	case errors.Is(err, context.Canceled):
-		e.cause = context.Canceled
-	case errors.Is(err, context.DeadlineExceeded):
-		e.cause = context.DeadlineExceeded
-	}
-	return e
+	return bot.Scrub(prefix, err, func(s string) string { return scrubText(s, secrets...) })
 }
 
 // Check is for `channelbot doctor`: it fetches a fresh tenant_access_token
