@@ -38,6 +38,16 @@ func chatScript(t *testing.T, db string, lines ...say) [][]string {
 // chatScriptEnv is chatScript with a given environment.
 func chatScriptEnv(t *testing.T, getenv func(string) string, db string, lines ...say) [][]string {
 	t.Helper()
+	var replies [][]string
+	for _, o := range chatOutputs(t, getenv, db, lines...) {
+		replies = append(replies, o.Replies)
+	}
+	return replies
+}
+
+// chatOutputs runs a scripted chat and returns each line's whole output.
+func chatOutputs(t *testing.T, getenv func(string) string, db string, lines ...say) []chatOutput {
+	t.Helper()
 	var in bytes.Buffer
 	for _, l := range lines {
 		b, err := json.Marshal(map[string]string{"as": l.as, "now": l.now, "text": l.text})
@@ -50,18 +60,18 @@ func chatScriptEnv(t *testing.T, getenv func(string) string, db string, lines ..
 	if err := run(context.Background(), []string{"chat", "--db", db}, getenv, &in, &out, &errOut); err != nil {
 		t.Fatalf("chat: %v\n%s", err, errOut.String())
 	}
-	var replies [][]string
+	var outs []chatOutput
 	for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
 		var r chatOutput
 		if err := json.Unmarshal([]byte(line), &r); err != nil {
 			t.Fatalf("output line %q: %v", line, err)
 		}
-		replies = append(replies, r.Replies)
+		outs = append(outs, r)
 	}
-	if len(replies) != len(lines) {
-		t.Fatalf("got %d reply lines for %d messages:\n%s", len(replies), len(lines), out.String())
+	if len(outs) != len(lines) {
+		t.Fatalf("got %d output lines for %d messages:\n%s", len(outs), len(lines), out.String())
 	}
-	return replies
+	return outs
 }
 
 func mustContain(t *testing.T, reply []string, wants ...string) {

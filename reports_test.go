@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -17,30 +15,7 @@ import (
 // chatFull is chatScript returning the whole output of each line, notices included.
 func chatFull(t *testing.T, db string, lines ...say) []chatOutput {
 	t.Helper()
-	var in bytes.Buffer
-	for _, l := range lines {
-		b, err := json.Marshal(map[string]string{"as": l.as, "now": l.now, "text": l.text})
-		if err != nil {
-			t.Fatal(err)
-		}
-		in.Write(append(b, '\n'))
-	}
-	var out, errOut bytes.Buffer
-	if err := run(context.Background(), []string{"chat", "--db", db}, env(), &in, &out, &errOut); err != nil {
-		t.Fatalf("chat: %v\n%s", err, errOut.String())
-	}
-	var outs []chatOutput
-	for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
-		var r chatOutput
-		if err := json.Unmarshal([]byte(line), &r); err != nil {
-			t.Fatalf("output line %q: %v", line, err)
-		}
-		outs = append(outs, r)
-	}
-	if len(outs) != len(lines) {
-		t.Fatalf("got %d output lines for %d messages:\n%s", len(outs), len(lines), out.String())
-	}
-	return outs
+	return chatOutputs(t, env(), db, lines...)
 }
 
 // dbView reads back what a chat stored.
