@@ -85,6 +85,12 @@ func TestPolicyInChat(t *testing.T) {
 		say{"M01", now, "政策 1"},
 		say{"D01", now, "政策"},
 		say{"D01", "2026-12-02T09:00:00+08:00", "价格 苹果汁"},
+		say{"M01", now, "发布 橙汁 批发价 41 12月5日起 C001"},
+		say{"M01", now, "确认"},
+		say{"M01", now, "发布 苹果汁 出厂价 40 12月9日起 C001"},
+		say{"M01", now, "确认"},
+		say{"D01", now, "收到#2"}, // the first policy's card button, clicked late
+		say{"M01", now, "政策 3"},
 	)
 	mustContain(t, r[0], "政策预览", "苹果汁1L 出厂价自12月1日起调整为39元/箱", "2 家客户", "1 位经销商", "确认")
 	mustContain(t, r[1], "政策 #1 已发出", "1 位经销商")
@@ -94,6 +100,9 @@ func TestPolicyInChat(t *testing.T) {
 	mustContain(t, r[5], "目标 1", "已确认 1", "全部已确认")
 	mustContain(t, r[6], "#1", "已确认")
 	mustContain(t, r[7], "苹果汁1L", "出厂价 39")
+	mustContain(t, r[9], "政策 #2 已发出")
+	mustContain(t, r[12], "已确认收到政策 #2", "橙汁")
+	mustContain(t, r[13], "已确认 0", "未确认：张记商贸")
 }
 
 // TestDealerSeesOnlyItself: whatever a dealer asks, no other customer shows.
