@@ -40,7 +40,9 @@ func enabledPlatforms(cfg *config.Config) []string {
 // newJobs builds the jobs of an opened app. Its AfterCount is the hook to call
 // after a stock count is saved.
 func newJobs(a *app) *jobs.Jobs {
-	return jobs.New(a.store, a.cfg.Jobs, a.cfg.Timezone, enabledPlatforms(a.cfg), a.log)
+	j := jobs.New(a.store, a.cfg.Jobs, a.cfg.Timezone, enabledPlatforms(a.cfg), a.log)
+	j.Policies = a.store // unconfirmed price policies, for the reps' visit lists
+	return j
 }
 
 // startJobs starts the scheduler of serve, unless JOBS_ENABLED is false; wake is
@@ -51,7 +53,14 @@ func startJobs(ctx context.Context, a *app, wake func()) (stop func(ctx context.
 		a.log.InfoContext(ctx, "jobs off", "setting", config.EnvJobsEnabled)
 		return func(context.Context) error { return nil }, nil
 	}
-	s := jobs.NewScheduler(newJobs(a), a.state, a.log)
+	j := newJobs(a)
+	a.bot.OnCount = func(ctx context.Context, customerID int64, productIDs []int64) {
+		if err := j.AfterCount(ctx, customerID, productIDs); err != nil {
+			a.log.WarnContext(ctx, "stock-out notice failed", "error", err)
+		}
+		wake()
+	}
+	s := jobs.NewScheduler(j, a.state, a.log)
 	s.OnQueued = wake
 	if err := s.Start(ctx); err != nil {
 		return nil, err

@@ -113,6 +113,10 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 	dispatcher := bot.NewDispatcher(a.store, senders, limits, a.state, a.log, metrics)
 	dispatcher.Lease = a.cfg.OutboxLease
 	inbox := bot.NewInbox(a.bot, metrics, 8, 256, dispatcher.Wake)
+	stopJobs, err := startJobs(ctx, a, dispatcher.Wake)
+	if err != nil {
+		return err
+	}
 	if tok := a.cfg.AdminToken.Reveal(); tok != "" {
 		deps.Admin = &handlers.Admin{Token: tok, Log: a.log, Status: a.store.StatusOf,
 			Create: func(ctx context.Context, d models.PolicyDraft) (int64, int, error) {
@@ -177,6 +181,7 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		serveErr = errors.Join(serveErr, fmt.Errorf("http shutdown: %w", err))
 	}
+	serveErr = errors.Join(serveErr, stopJobs(sctx))
 	stopWork()
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()

@@ -97,9 +97,12 @@ type Bot struct {
 	loc   *time.Location
 
 	checkEvery time.Duration
-	catalog    atomic.Pointer[parser.Catalog]
-	checkedAt  atomic.Int64 // unix nanos of the last catalog version check
-	reload     sync.Mutex
+	// OnCount, when set, runs after a stock count is saved (the jobs tell managers
+	// about stock-outs at once).
+	OnCount   func(ctx context.Context, customerID int64, productIDs []int64)
+	catalog   atomic.Pointer[parser.Catalog]
+	checkedAt atomic.Int64 // unix nanos of the last catalog version check
+	reload    sync.Mutex
 }
 
 // catalogCheckEvery bounds how stale the in-memory catalog may be on a replica that
@@ -214,6 +217,13 @@ func (b *Bot) Handle(ctx context.Context, in Inbound) (*Outcome, error) {
 			return &Outcome{}, nil
 		}
 		return b.fail(ctx, log, ex, err)
+	}
+	if r := ex.Report; r != nil && r.Kind == models.KindStockCount && r.CustomerID != nil && b.OnCount != nil {
+		ids := make([]int64, len(ex.Counts))
+		for i, c := range ex.Counts {
+			ids[i] = c.ProductID
+		}
+		b.OnCount(ctx, *r.CustomerID, ids)
 	}
 	if t != nil {
 		if err := t.remember(); err != nil {

@@ -272,7 +272,7 @@ func load(getenv func(string) string, readFile func(string) ([]byte, error)) (*C
 	l.secret(EnvWeComAESKey, &c.WeCom.AESKey)
 	l.string(EnvWeComAPIBase, &c.WeCom.APIBase)
 	l.positiveInt(EnvWeComAppRate, &c.WeCom.AppRatePerMinute)
-	l.duration(EnvOutboxLease, &c.OutboxLease)
+	l.span(EnvOutboxLease, &c.OutboxLease, false)
 
 	l.string(EnvFeishuAppID, &c.Feishu.AppID)
 	l.secret(EnvFeishuAppSecret, &c.Feishu.AppSecret)
@@ -298,20 +298,6 @@ type loader struct {
 	readFile func(string) ([]byte, error)
 	errs     []error
 	failed   map[string]bool // variables whose value was rejected
-}
-
-// duration reads a Go duration above zero ("30s", "2m").
-func (l *loader) duration(key string, dst *time.Duration) {
-	v, ok := l.lookup(key)
-	if !ok {
-		return
-	}
-	d, err := time.ParseDuration(strings.TrimSpace(v))
-	if err != nil || d <= 0 {
-		l.fail(key, fmt.Errorf("config: %s=%q: want a duration such as 30s or 2m", key, v))
-		return
-	}
-	*dst = d
 }
 
 // positiveInt reads a whole number above zero.
@@ -749,22 +735,24 @@ func (c *Config) String() string {
 
 // Names of the JOBS_* variables, the settings of the scheduled jobs (Config.Jobs).
 const (
-	EnvJobsEnabled        = "JOBS_ENABLED"         // true or false: serve runs the scheduler
-	EnvJobsVisitReminders = "JOBS_VISIT_REMINDERS" // cron spec, or off
-	EnvJobsStockWarnings  = "JOBS_STOCK_WARNINGS"  // cron spec, or off
-	EnvJobsStockOuts      = "JOBS_STOCK_OUTS"      // cron spec, or off
-	EnvJobsDailyDigest    = "JOBS_DAILY_DIGEST"    // cron spec, or off
-	EnvJobsWeeklyDigest   = "JOBS_WEEKLY_DIGEST"   // cron spec, or off
-	EnvJobsJitter         = "JOBS_JITTER"          // Go duration, 0 for none
-	EnvJobsTimeout        = "JOBS_TIMEOUT"         // Go duration
-	EnvJobsCatchUp        = "JOBS_CATCH_UP"        // Go duration, 0 for none
-	EnvJobsCalendar       = "JOBS_CALENDAR"        // cn or weekdays
-	EnvJobsHolidays       = "JOBS_HOLIDAYS"        // dates off, YYYY-MM-DD, comma-separated
-	EnvJobsWorkdays       = "JOBS_WORKDAYS"        // dates on, YYYY-MM-DD, comma-separated
-	EnvJobsLeadDays       = "JOBS_LEAD_DAYS"       // delivery lead time in days
-	EnvJobsRepeatDays     = "JOBS_REPEAT_DAYS"     // days before an unresolved warning is repeated
-	EnvJobsExpiryDays     = "JOBS_EXPIRY_DAYS"     // days before expiry that near-expiry goods are reminded
-	EnvJobsHistoryDays    = "JOBS_HISTORY_DAYS"    // days of stock counts the warnings read
+	EnvJobsEnabled           = "JOBS_ENABLED"             // true or false: serve runs the scheduler
+	EnvJobsVisitReminders    = "JOBS_VISIT_REMINDERS"     // cron spec, or off
+	EnvJobsStockWarnings     = "JOBS_STOCK_WARNINGS"      // cron spec, or off
+	EnvJobsStockOuts         = "JOBS_STOCK_OUTS"          // cron spec, or off
+	EnvJobsPolicyReminders   = "JOBS_POLICY_REMINDERS"    // cron spec, or off
+	EnvJobsPolicyRemindAfter = "JOBS_POLICY_REMIND_AFTER" // a duration
+	EnvJobsDailyDigest       = "JOBS_DAILY_DIGEST"        // cron spec, or off
+	EnvJobsWeeklyDigest      = "JOBS_WEEKLY_DIGEST"       // cron spec, or off
+	EnvJobsJitter            = "JOBS_JITTER"              // Go duration, 0 for none
+	EnvJobsTimeout           = "JOBS_TIMEOUT"             // Go duration
+	EnvJobsCatchUp           = "JOBS_CATCH_UP"            // Go duration, 0 for none
+	EnvJobsCalendar          = "JOBS_CALENDAR"            // cn or weekdays
+	EnvJobsHolidays          = "JOBS_HOLIDAYS"            // dates off, YYYY-MM-DD, comma-separated
+	EnvJobsWorkdays          = "JOBS_WORKDAYS"            // dates on, YYYY-MM-DD, comma-separated
+	EnvJobsLeadDays          = "JOBS_LEAD_DAYS"           // delivery lead time in days
+	EnvJobsRepeatDays        = "JOBS_REPEAT_DAYS"         // days before an unresolved warning is repeated
+	EnvJobsExpiryDays        = "JOBS_EXPIRY_DAYS"         // days before expiry that near-expiry goods are reminded
+	EnvJobsHistoryDays       = "JOBS_HISTORY_DAYS"        // days of stock counts and promises the jobs read
 )
 
 // Working-day calendars accepted in JOBS_CALENDAR.
@@ -798,6 +786,12 @@ type Jobs struct {
 	// DailyDigest is JOBS_DAILY_DIGEST (default "30 18 * * *"): each manager's
 	// digest, on working days.
 	DailyDigest string
+	// PolicyReminders is JOBS_POLICY_REMINDERS (default "7,37 * * * *"): how often
+	// dealers who have not confirmed a price policy are looked for.
+	PolicyReminders string
+	// PolicyRemindAfter is JOBS_POLICY_REMIND_AFTER (default 24h): how long a
+	// dealer has to confirm a policy before each reminder (two at most).
+	PolicyRemindAfter time.Duration
 	// WeeklyDigest is JOBS_WEEKLY_DIGEST (default "45 8 * * *"): when the weekly
 	// digest is looked at; it is sent on the first working day of the week.
 	WeeklyDigest string
@@ -825,7 +819,7 @@ type Jobs struct {
 	// from this many days before they expire.
 	ExpiryDays int
 	// HistoryDays is JOBS_HISTORY_DAYS (default 120): how far back stock counts
-	// are read to estimate sales.
+	// are read to estimate sales, and open promises to remind.
 	HistoryDays int
 }
 
@@ -833,20 +827,22 @@ type Jobs struct {
 // rhythm of docs/domain.md.
 func DefaultJobs() Jobs {
 	return Jobs{
-		Enabled:        true,
-		VisitReminders: "30 8 * * *",
-		StockWarnings:  "0 10 * * *",
-		StockOuts:      "@every 1m",
-		DailyDigest:    "30 18 * * *",
-		WeeklyDigest:   "45 8 * * *",
-		Jitter:         4 * time.Minute,
-		Timeout:        10 * time.Minute,
-		CatchUp:        2 * time.Hour,
-		Calendar:       CalendarChina,
-		LeadDays:       3,
-		RepeatDays:     3,
-		ExpiryDays:     7,
-		HistoryDays:    120,
+		Enabled:           true,
+		VisitReminders:    "30 8 * * *",
+		StockWarnings:     "0 10 * * *",
+		StockOuts:         "@every 1m",
+		DailyDigest:       "30 18 * * *",
+		WeeklyDigest:      "45 8 * * *",
+		PolicyReminders:   "7,37 * * * *",
+		PolicyRemindAfter: 24 * time.Hour,
+		Jitter:            4 * time.Minute,
+		Timeout:           10 * time.Minute,
+		CatchUp:           2 * time.Hour,
+		Calendar:          CalendarChina,
+		LeadDays:          3,
+		RepeatDays:        3,
+		ExpiryDays:        7,
+		HistoryDays:       120,
 	}
 }
 
@@ -858,6 +854,7 @@ func (l *loader) jobs(j *Jobs) {
 		*s.spec = strings.TrimSpace(*s.spec)
 	}
 	l.span(EnvJobsJitter, &j.Jitter, true)
+	l.span(EnvJobsPolicyRemindAfter, &j.PolicyRemindAfter, false)
 	l.span(EnvJobsTimeout, &j.Timeout, false)
 	l.span(EnvJobsCatchUp, &j.CatchUp, true)
 	l.choice(EnvJobsCalendar, &j.Calendar, CalendarChina, CalendarWeekdays)
@@ -881,6 +878,7 @@ func (j *Jobs) schedules() []jobSchedule {
 		{EnvJobsStockOuts, &j.StockOuts},
 		{EnvJobsDailyDigest, &j.DailyDigest},
 		{EnvJobsWeeklyDigest, &j.WeeklyDigest},
+		{EnvJobsPolicyReminders, &j.PolicyReminders},
 	}
 }
 

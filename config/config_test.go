@@ -554,7 +554,8 @@ func TestJobsDefault(t *testing.T) {
 	j := c.Jobs
 	want := Jobs{Enabled: true, VisitReminders: "30 8 * * *", StockWarnings: "0 10 * * *", StockOuts: "@every 1m",
 		DailyDigest: "30 18 * * *", WeeklyDigest: "45 8 * * *", Jitter: 4 * time.Minute, Timeout: 10 * time.Minute,
-		CatchUp: 2 * time.Hour, Calendar: CalendarChina, LeadDays: 3, RepeatDays: 3, ExpiryDays: 7, HistoryDays: 120}
+		CatchUp: 2 * time.Hour, Calendar: CalendarChina, LeadDays: 3, RepeatDays: 3, ExpiryDays: 7, HistoryDays: 120,
+		PolicyReminders: "7,37 * * * *", PolicyRemindAfter: 24 * time.Hour}
 	if !reflect.DeepEqual(j, want) {
 		t.Errorf("Jobs = %+v\nwant %+v", j, want)
 	}
@@ -565,22 +566,24 @@ func TestJobsDefault(t *testing.T) {
 
 func TestJobsLoad(t *testing.T) {
 	c, err := Load(env{
-		EnvJobsEnabled:        "false",
-		EnvJobsVisitReminders: " 15 8 * * 1-5 ",
-		EnvJobsStockWarnings:  "off",
-		EnvJobsStockOuts:      "@every 30s",
-		EnvJobsDailyDigest:    "10 18 * * *",
-		EnvJobsWeeklyDigest:   "off",
-		EnvJobsJitter:         "0",
-		EnvJobsTimeout:        "90s",
-		EnvJobsCatchUp:        "0s",
-		EnvJobsCalendar:       "Weekdays",
-		EnvJobsHolidays:       "2027-01-01, 2027-02-06",
-		EnvJobsWorkdays:       "2027-02-07",
-		EnvJobsLeadDays:       "2",
-		EnvJobsRepeatDays:     "5",
-		EnvJobsExpiryDays:     "10",
-		EnvJobsHistoryDays:    "60",
+		EnvJobsEnabled:           "false",
+		EnvJobsVisitReminders:    " 15 8 * * 1-5 ",
+		EnvJobsStockWarnings:     "off",
+		EnvJobsStockOuts:         "@every 30s",
+		EnvJobsDailyDigest:       "10 18 * * *",
+		EnvJobsWeeklyDigest:      "off",
+		EnvJobsJitter:            "0",
+		EnvJobsTimeout:           "90s",
+		EnvJobsCatchUp:           "0s",
+		EnvJobsCalendar:          "Weekdays",
+		EnvJobsHolidays:          "2027-01-01, 2027-02-06",
+		EnvJobsWorkdays:          "2027-02-07",
+		EnvJobsLeadDays:          "2",
+		EnvJobsRepeatDays:        "5",
+		EnvJobsExpiryDays:        "10",
+		EnvJobsHistoryDays:       "60",
+		EnvJobsPolicyReminders:   "off",
+		EnvJobsPolicyRemindAfter: "36h",
 	}.get)
 	if err != nil {
 		t.Fatal(err)
@@ -588,7 +591,7 @@ func TestJobsLoad(t *testing.T) {
 	want := Jobs{Enabled: false, VisitReminders: "15 8 * * 1-5", StockWarnings: "off", StockOuts: "@every 30s",
 		DailyDigest: "10 18 * * *", WeeklyDigest: "off", Jitter: 0, Timeout: 90 * time.Second, CatchUp: 0,
 		Calendar: CalendarWeekdays, Holidays: []string{"2027-01-01", "2027-02-06"}, Workdays: []string{"2027-02-07"},
-		LeadDays: 2, RepeatDays: 5, ExpiryDays: 10, HistoryDays: 60}
+		LeadDays: 2, RepeatDays: 5, ExpiryDays: 10, HistoryDays: 60, PolicyReminders: "off", PolicyRemindAfter: 36 * time.Hour}
 	if !reflect.DeepEqual(c.Jobs, want) {
 		t.Errorf("Jobs = %+v\nwant %+v", c.Jobs, want)
 	}

@@ -54,7 +54,8 @@ func (j *Jobs) DailyDigest(ctx context.Context, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	promises, err := j.store.FindReports(ctx, models.ReportFilter{Kinds: []models.ReportKind{models.KindPromise}, Open: true, OnTo: (today - 1).String()})
+	promises, err := j.store.FindReports(ctx, models.ReportFilter{Kinds: []models.ReportKind{models.KindPromise}, Open: true,
+		OnTo: (today - 1).String(), From: now.AddDate(0, 0, -j.cfg.HistoryDays)})
 	if err != nil {
 		return err
 	}
@@ -73,6 +74,14 @@ func (j *Jobs) DailyDigest(ctx context.Context, now time.Time) error {
 	delivered, err := j.store.DeliveredPieces(ctx, from, to)
 	if err != nil {
 		return err
+	}
+	open, err := j.store.OpenPolicies(ctx)
+	if err != nil {
+		return err
+	}
+	var policyLines []string
+	for _, p := range open {
+		policyLines = append(policyLines, fmt.Sprintf("#%d %s（%d家未确认）", p.ID, p.Text, p.Missing))
 	}
 
 	users, items := indexUsers(cat), indexCatalog(cat)
@@ -214,6 +223,9 @@ func (j *Jobs) DailyDigest(ctx context.Context, now time.Time) error {
 			b.WriteString(strings.Join(ex, "\n"))
 		}
 		b.WriteString("\n\n" + teamTable(team, days))
+		if len(policyLines) > 0 {
+			b.WriteString("\n\n**📢 政策未全部确认**\n" + capList(policyLines, capItems, "\n"))
+		}
 		e.send(m, "day", b.String())
 		if err := e.maybeFlush(ctx); err != nil {
 			return err

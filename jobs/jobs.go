@@ -62,7 +62,7 @@ type Jobs struct {
 	// Policies, when set, adds the unacknowledged price policies to the visit
 	// reminders.
 	Policies PolicySource
-	// BatchSize is how many messages are committed together (default 200).
+	// BatchSize is how many messages are committed together (default 1000).
 	BatchSize int
 }
 
@@ -74,7 +74,7 @@ func New(store *models.Store, cfg config.Jobs, loc *time.Location, platforms []s
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Jobs{store: store, cfg: cfg, loc: loc, cal: NewCalendar(cfg), log: log.With("component", "jobs"),
-		platforms: slices.Clone(platforms), sink: store.CommitJobBatch, BatchSize: 200}
+		platforms: slices.Clone(platforms), sink: store.CommitJobBatch, BatchSize: 1000}
 }
 
 // WithSink returns a copy of j that hands its output to sink.
@@ -119,7 +119,30 @@ func (j *Jobs) Defs() []Def {
 			About: "counts of zero, to the manager at once"},
 		{Name: NameDailyDigest, Spec: j.cfg.DailyDigest, Runs: work, Recorded: true, Jitter: true, Run: j.DailyDigest,
 			About: "each manager's day: exceptions first, then visits, counts, orders and deliveries per rep"},
+		{Name: NamePolicyReminders, Spec: j.cfg.PolicyReminders, Run: j.PolicyReminders,
+			About: "dealers who have not confirmed a price policy within JOBS_POLICY_REMIND_AFTER, reminded twice at most"},
 	}
+}
+
+// NamePolicyReminders reminds dealers of price policies they have not confirmed.
+const NamePolicyReminders = "policy-reminders"
+
+// PolicyReminders queues a reminder to each dealer who has not confirmed a policy
+// within the setting's time, at most twice each; after that the owner rep raises it
+// at the next visit (Policies). Reminders are keyed by their number: a run repeated
+// after a crash queues nothing twice.
+func (j *Jobs) PolicyReminders(ctx context.Context, _ time.Time) error {
+	if len(j.platforms) == 0 {
+		return nil // nowhere to send; `jobs run` on the console prints nothing
+	}
+	n, err := j.store.RemindPolicies(ctx, j.cfg.PolicyRemindAfter, models.PolicyMaxReminders, bot.PolicyMessage)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		j.log.InfoContext(ctx, "policy reminders queued", "job", NamePolicyReminders, "queued", n)
+	}
+	return nil
 }
 
 // Def returns the job called name.
@@ -191,6 +214,9 @@ func (j *Jobs) emitter(ctx context.Context, name string, d Day) *emitter {
 // send addresses text (markdown: **bold**) to u, as message item of the run:
 // rendered for u's platform and split to fit it.
 func (e *emitter) send(u *models.User, item, text string) {
+	if u == nil {
+		return
+	}
 	platform, peer, ok := e.j.route(u)
 	if !ok {
 		e.lost++
@@ -246,7 +272,11 @@ func (e *emitter) done(ctx context.Context, what ...any) error {
 	if err := e.flush(ctx); err != nil {
 		return err
 	}
-	e.j.log.InfoContext(ctx, "job output", append([]any{"job", e.key, "queued", e.sent, "unreachable", e.lost}, what...)...)
+	level := slog.LevelInfo
+	if e.sent == 0 && e.lost == 0 {
+		level = slog.LevelDebug
+	}
+	e.j.log.Log(ctx, level, "job output", append([]any{"job", e.key, "queued", e.sent, "unreachable", e.lost}, what...)...)
 	return nil
 }
 

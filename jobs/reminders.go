@@ -21,8 +21,9 @@ const (
 // VisitReminders tells each rep the visits of the day (run at 08:30 on working days):
 // the ones planned (计划), the customers due by their cadence, and the overdue ones
 // with how many days late, overdue first, then by tier. For each: the last visit,
-// the last count with its suggested order, open promises, near-expiry goods and
-// unacknowledged price policies. Customers overdue by more than a full cycle are
+// the last count with its suggested order, open promises (made within
+// JOBS_HISTORY_DAYS), near-expiry goods and unacknowledged price policies (when
+// Policies is set); then the rep's promises falling due elsewhere. Customers overdue by more than a full cycle are
 // also reported to the owner's manager, again only when new, worse, or unresolved
 // for JOBS_REPEAT_DAYS.
 func (j *Jobs) VisitReminders(ctx context.Context, now time.Time) error {
@@ -39,7 +40,8 @@ func (j *Jobs) VisitReminders(ctx context.Context, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	promises, err := j.store.FindReports(ctx, models.ReportFilter{Kinds: []models.ReportKind{models.KindPromise}, Open: true})
+	since := now.AddDate(0, 0, -j.cfg.HistoryDays)
+	promises, err := j.store.FindReports(ctx, models.ReportFilter{Kinds: []models.ReportKind{models.KindPromise}, Open: true, From: since})
 	if err != nil {
 		return err
 	}
@@ -47,7 +49,6 @@ func (j *Jobs) VisitReminders(ctx context.Context, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	since := now.AddDate(0, 0, -j.cfg.HistoryDays)
 	counts, err := j.store.CountHistory(ctx, since, now, 2, models.CountFilter{})
 	if err != nil {
 		return err

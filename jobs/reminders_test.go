@@ -29,11 +29,11 @@ func (f policyFunc) Unacknowledged(ctx context.Context, ids []int64, at time.Tim
 
 // scriptReminders is the history behind TestVisitReminders.
 func scriptReminders(f *fixture) {
-	f.visit("R01", "C001", "2026-11-10 10:00")  // 10|25: due the 25th
-	f.visit("R01", "C002", "2026-11-13 10:00")  // 7d: due the 20th, 3 days late
-	f.visit("R01", "C005", "2026-10-26 10:00")  // 10|25: the 25th was a Sunday; due the 10th, 13 days late
-	f.visit("R01", "C006", "2026-11-02 10:00")  // 7d: due the 9th, 14 days late: two cycles
-	f.visit("R02", "C008", "2026-11-02 10:00")  // no cadence: never due
+	f.visit("R01", "C001", "2026-11-10 10:00") // 10|25: due the 25th
+	f.visit("R01", "C002", "2026-11-13 10:00") // 7d: due the 20th, 3 days late
+	f.visit("R01", "C005", "2026-10-26 10:00") // 10|25: the 25th was a Sunday; due the 10th, 13 days late
+	f.visit("R01", "C006", "2026-11-02 10:00") // 7d: due the 9th, 14 days late: two cycles
+	f.visit("R02", "C008", "2026-11-02 10:00") // no cadence: never due
 	f.count("R01", "C002", "2026-11-06 10:00", map[string]int64{"P01": 100, "P02": 10})
 	f.count("R01", "C002", "2026-11-13 10:00", map[string]int64{"P01": 20, "P02": 10})
 	f.promise("R01", "C002", "2026-11-13 10:05", "2026-11-20", "换两箱破损")

@@ -208,8 +208,13 @@ func (s *Scheduler) run(ctx context.Context, d Def, day Day, now time.Time, manu
 		log.ErrorContext(ctx, "job lock failed", "error", err)
 		return res, fmt.Errorf("jobs: lock %s: %w", key, err)
 	}
+	// Frequent jobs (not recorded) log their routine at Debug.
+	routine := slog.LevelInfo
+	if !d.Recorded {
+		routine = slog.LevelDebug
+	}
 	if !got {
-		log.InfoContext(ctx, "job run skipped: another runner has it")
+		log.Log(ctx, routine, "job run skipped: another runner has it")
 		res.Skipped = "locked"
 		return res, nil
 	}
@@ -253,7 +258,7 @@ func (s *Scheduler) run(ctx context.Context, d Def, day Day, now time.Time, manu
 	if err != nil {
 		log.ErrorContext(ctx, "job run failed", "duration", time.Since(start), "error", err)
 	} else {
-		log.InfoContext(ctx, "job run done", "duration", time.Since(start))
+		log.Log(ctx, routine, "job run done", "duration", time.Since(start))
 	}
 	if s.OnQueued != nil {
 		s.OnQueued()

@@ -67,8 +67,15 @@ func (j *Jobs) StockWarnings(ctx context.Context, now time.Time) error {
 	}
 	e := j.emitter(ctx, NameStockWarnings, today)
 	still := map[wkey]bool{}
-	toRep := map[string][]stockAlert{}
-	toManager := map[string][]stockAlert{}
+	// Warnings due to be said, by recipient; recorded as sent only when shown.
+	type due struct {
+		a   stockAlert
+		w   models.Warning
+		got bool // shown to someone
+	}
+	var dues []*due
+	toRep := map[string][]*due{}
+	toManager := map[string][]*due{}
 	hist := histories(counts, deliveries)
 	for _, h := range hist {
 		cu, p := items.customers[h.customer], items.products[h.product]
@@ -85,14 +92,40 @@ func (j *Jobs) StockWarnings(ctx context.Context, now time.Time) error {
 		if had && !j.repeat(w, a.Level, e.key, now) {
 			continue
 		}
-		e.warn(models.Warning{CustomerID: cu.ID, ProductID: p.ID, Kind: warnStock, Level: a.Level, FirstSeen: w.FirstSeen})
+		d := &due{a: a, w: models.Warning{CustomerID: cu.ID, ProductID: p.ID, Kind: warnStock, Level: a.Level, FirstSeen: w.FirstSeen}}
+		dues = append(dues, d)
 		if rep := users.ownerOf(cu, a.Est.Last.UserID); rep != nil {
-			toRep[rep.ID] = append(toRep[rep.ID], a)
+			toRep[rep.ID] = append(toRep[rep.ID], d)
 		}
 		if a.Level == levelOut {
 			if m := users.managerOf(cu, a.Est.Last.UserID); m != nil {
-				toManager[m.ID] = append(toManager[m.ID], a)
+				toManager[m.ID] = append(toManager[m.ID], d)
 			}
+		}
+	}
+	// The worst first, and no more than a chat can take: the rest come the next day.
+	shown := func(list []*due, n int) (top []stockAlert, more int) {
+		slices.SortStableFunc(list, func(a, b *due) int { return compareAlerts(a.a, b.a) })
+		for i, d := range list {
+			if i == n {
+				return top, len(list) - n
+			}
+			d.got = true
+			top = append(top, d.a)
+		}
+		return top, 0
+	}
+	repAlerts, repMore := map[string][]stockAlert{}, map[string]int{}
+	for id, list := range toRep {
+		repAlerts[id], repMore[id] = shown(list, maxAlertsPerMessage)
+	}
+	managerAlerts, managerMore := map[string][]stockAlert{}, map[string]int{}
+	for id, list := range toManager {
+		managerAlerts[id], managerMore[id] = shown(list, maxAlertsPerMessage)
+	}
+	for _, d := range dues {
+		if d.got {
+			e.warn(d.w)
 		}
 	}
 	expiries := map[string][]string{}
@@ -125,18 +158,20 @@ func (j *Jobs) StockWarnings(ctx context.Context, now time.Time) error {
 		}
 	}
 
-	for _, id := range union(idsOf(toRep), idsOf(expiries)) {
+	for _, id := range union(idsOf(repAlerts), idsOf(expiries)) {
 		u := users.byID[id]
 		if u == nil {
 			continue
 		}
-		alerts := toRep[id]
-		sortAlerts(alerts)
+		alerts := repAlerts[id]
 		var b strings.Builder
 		if len(alerts) > 0 {
-			fmt.Fprintf(&b, "**📦 库存预警 %s · %d条**", today.Label(), len(alerts))
+			fmt.Fprintf(&b, "**📦 库存预警 %s · %d条**", today.Label(), len(alerts)+repMore[id])
 			for _, a := range alerts {
 				b.WriteString("\n" + alertText(a, false, users))
+			}
+			if n := repMore[id]; n > 0 {
+				fmt.Fprintf(&b, "\n…还有%d条较轻的，明天接着提醒", n)
 			}
 		}
 		if x := expiries[id]; len(x) > 0 {
@@ -150,20 +185,22 @@ func (j *Jobs) StockWarnings(ctx context.Context, now time.Time) error {
 			return err
 		}
 	}
-	for _, id := range idsOf(toManager) {
-		alerts := toManager[id]
-		sortAlerts(alerts)
+	for _, id := range idsOf(managerAlerts) {
+		alerts := managerAlerts[id]
 		var b strings.Builder
-		fmt.Fprintf(&b, "**🔴 断货 · %d个**", len(alerts))
+		fmt.Fprintf(&b, "**🔴 断货 · %d个**", len(alerts)+managerMore[id])
 		for _, a := range alerts {
 			b.WriteString("\n" + alertText(a, true, users))
+		}
+		if n := managerMore[id]; n > 0 {
+			fmt.Fprintf(&b, "\n…还有%d个，明天接着提醒", n)
 		}
 		e.send(users.byID[id], "stock-outs", b.String())
 		if err := e.maybeFlush(ctx); err != nil {
 			return err
 		}
 	}
-	return e.done(ctx, "pairs", len(hist), "warnings", len(e.batch.Warnings))
+	return e.done(ctx, "pairs", len(hist), "warnings", len(dues))
 }
 
 func (j *Jobs) daysLeft(r models.JobReport, today Day) string {
@@ -180,12 +217,13 @@ func (j *Jobs) daysLeft(r models.JobReport, today Day) string {
 	return "（今天到期）"
 }
 
-// sortAlerts puts the worst first: higher level, then less cover.
-func sortAlerts(as []stockAlert) {
-	slices.SortStableFunc(as, func(a, b stockAlert) int {
-		return cmp.Or(cmp.Compare(b.Level, a.Level), cmp.Compare(a.Cover, b.Cover),
-			cmp.Compare(a.Customer.Code, b.Customer.Code), cmp.Compare(a.Product.Code, b.Product.Code))
-	})
+// maxAlertsPerMessage is how many stock warnings one message lists, the worst first.
+const maxAlertsPerMessage = 20
+
+// compareAlerts puts the worst first: higher level, then less cover.
+func compareAlerts(a, b stockAlert) int {
+	return cmp.Or(cmp.Compare(b.Level, a.Level), cmp.Compare(a.Cover, b.Cover),
+		cmp.Compare(a.Customer.Code, b.Customer.Code), cmp.Compare(a.Product.Code, b.Product.Code))
 }
 
 // alertText is one warning in two short lines; forManager adds who counted.

@@ -458,3 +458,46 @@ func TestDBTimeScan(t *testing.T) {
 		t.Errorf("Scan(nil) = %v, %v", d.Time, err)
 	}
 }
+
+func TestFastTimeScan(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		src  any
+		want time.Time
+	}{
+		{"2026-11-23 01:02:03+00:00", time.Date(2026, 11, 23, 1, 2, 3, 0, time.UTC)},
+		{"2026-11-23 01:02:03.5+00:00", time.Date(2026, 11, 23, 1, 2, 3, 500_000_000, time.UTC)},
+		{[]byte("2026-11-23 01:02:03.123456789+00:00"), time.Date(2026, 11, 23, 1, 2, 3, 123456789, time.UTC)},
+		{"2026-11-23 09:02:03+08:00", time.Date(2026, 11, 23, 1, 2, 3, 0, time.UTC)}, // not the stored form: the slow path
+		{"2026-11-23 01:02:03", time.Date(2026, 11, 23, 1, 2, 3, 0, time.UTC)},
+		{float64(time.Date(2026, 11, 23, 1, 2, 3, 0, time.UTC).Unix()) + 0.25, time.Date(2026, 11, 23, 1, 2, 3, 250_000_000, time.UTC)},
+	}
+	for _, tt := range tests {
+		var f fastTimeScan
+		if err := f.Scan(tt.src); err != nil || !f.Equal(tt.want) {
+			t.Errorf("Scan(%v) = %v, %v; want %v", tt.src, f.Time, err, tt.want)
+		}
+	}
+	var f fastTimeScan
+	if err := f.Scan("2026-13-45 99:99:99+00:00x"); err == nil {
+		t.Error("garbage scanned")
+	}
+}
+
+func TestSortCounts(t *testing.T) {
+	t.Parallel()
+	t0 := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
+	for _, spread := range []int64{7, 1 << 40} { // dense customer IDs: buckets; sparse: one sort
+		var cs []CountPoint
+		for i := range 500 {
+			n := int64(i*7919) % 500
+			cs = append(cs, CountPoint{ID: n, CustomerID: 1 + (n%37)*spread, ProductID: n % 3, At: t0.Add(time.Duration(n%5) * time.Hour)})
+		}
+		want := slices.Clone(cs)
+		slices.SortFunc(want, compareCounts)
+		sortCounts(cs)
+		if !slices.Equal(cs, want) {
+			t.Errorf("spread %d: sortCounts differs from a plain sort", spread)
+		}
+	}
+}

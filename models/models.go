@@ -240,5 +240,5 @@ func (Meta) TableName() string { return "meta" }
 // AllModels lists every model, for schema checks.
 func AllModels() []any {
 	return []any{&User{}, &Customer{}, &Product{}, &Message{}, &Report{}, &StockCount{}, &Delivery{}, &ReportItem{}, &Attachment{}, &Meta{},
-		&Policy{}, &PolicyProduct{}, &PolicyCustomer{}, &PolicyRecipient{}}
+		&Policy{}, &PolicyProduct{}, &PolicyCustomer{}, &PolicyRecipient{}, &JobRun{}, &Warning{}}
 }

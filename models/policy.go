@@ -559,3 +559,46 @@ func (s *Store) UnconfirmedPolicies(ctx context.Context, maxReminders int) (map[
 	}
 	return out, nil
 }
+
+// OpenPolicy is a policy some dealers have not confirmed yet.
+type OpenPolicy struct {
+	ID        int64
+	Text      string
+	Effective string
+	Missing   int // customers still to confirm
+}
+
+// OpenPolicies lists the policies not yet confirmed by every dealer, oldest first.
+func (s *Store) OpenPolicies(ctx context.Context) ([]OpenPolicy, error) {
+	var out []OpenPolicy
+	err := s.db.WithContext(ctx).Raw(`
+		SELECT p.id, p.text, p.effective, COUNT(DISTINCT r.customer_id) AS missing
+		FROM policies p JOIN policy_recipients r ON r.policy_id = p.id
+		WHERE r.acked_at IS NULL
+		GROUP BY p.id, p.text, p.effective ORDER BY p.id`).Scan(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("models: open policies: %w", err)
+	}
+	return out, nil
+}
+
+// Unacknowledged returns, for the given customers, a line for each policy their
+// dealers have not confirmed after every reminder (two): for the owner rep's visit
+// list. It satisfies jobs.PolicySource.
+func (s *Store) Unacknowledged(ctx context.Context, customerIDs []int64, _ time.Time) (map[int64][]string, error) {
+	open, err := s.UnconfirmedPolicies(ctx, PolicyMaxReminders)
+	if err != nil {
+		return nil, err
+	}
+	out := map[int64][]string{}
+	for _, id := range customerIDs {
+		for _, p := range open[id] {
+			out[id] = append(out[id], fmt.Sprintf("请确认经销商已收到政策 #%d：%s（%s起）", p.ID, p.Text, p.Effective))
+		}
+	}
+	return out, nil
+}
+
+// PolicyMaxReminders is how often a dealer is reminded of a policy before the owner
+// rep is asked to raise it at the next visit.
+const PolicyMaxReminders = 2
