@@ -14,6 +14,9 @@ var maxTextBytes = map[string]int{
 	models.PlatformFeishu: 30000,
 }
 
+// SplitFor cuts text into pieces that fit one message on platform.
+func SplitFor(platform, text string) []string { return splitText(text, maxTextBytes[platform]) }
+
 // splitText cuts text into pieces of at most limit bytes, at line ends where it can,
 // inside a line only when the line alone is too long (never inside a character).
 func splitText(text string, limit int) []string {

@@ -190,13 +190,6 @@ func (j *Jobs) route(u *models.User) (platform, peer string, ok bool) {
 	return "", "", false
 }
 
-// maxTextBytes is how long one message may be on each platform (as in bot/split.go);
-// longer texts are split at line ends.
-var maxTextBytes = map[string]int{
-	models.PlatformWeCom:  2048,
-	models.PlatformFeishu: 30000,
-}
-
 // emitter collects a job run's messages and warnings and commits them in batches.
 type emitter struct {
 	j     *Jobs
@@ -227,7 +220,7 @@ func (e *emitter) send(u *models.User, item, text string) {
 	if !md {
 		text = strings.ReplaceAll(text, "**", "")
 	}
-	for i, part := range splitText(text, maxTextBytes[platform]) {
+	for i, part := range bot.SplitFor(platform, text) {
 		key := "job:" + e.key + ":" + u.ID + ":" + item
 		if i > 0 {
 			key += fmt.Sprintf("/%d", i+1)
@@ -278,38 +271,6 @@ func (e *emitter) done(ctx context.Context, what ...any) error {
 	}
 	e.j.log.Log(ctx, level, "job output", append([]any{"job", e.key, "queued", e.sent, "unreachable", e.lost}, what...)...)
 	return nil
-}
-
-// splitText cuts text into pieces of at most limit bytes at line ends (inside a line
-// only when it alone is too long, never inside a character). Zero means no limit.
-func splitText(text string, limit int) []string {
-	if limit <= 0 || len(text) <= limit {
-		return []string{text}
-	}
-	var out []string
-	var cur strings.Builder
-	flush := func() {
-		if s := strings.Trim(cur.String(), "\n"); s != "" {
-			out = append(out, s)
-		}
-		cur.Reset()
-	}
-	for _, line := range strings.SplitAfter(text, "\n") {
-		if cur.Len()+len(line) > limit {
-			flush()
-		}
-		for len(line) > limit {
-			cut := limit
-			for cut > 0 && line[cut]&0xC0 == 0x80 {
-				cut--
-			}
-			out = append(out, line[:cut])
-			line = line[cut:]
-		}
-		cur.WriteString(line)
-	}
-	flush()
-	return out
 }
 
 // Collector is a Sink that keeps messages instead of queueing them, and stores

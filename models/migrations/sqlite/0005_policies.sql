@@ -37,3 +37,6 @@ CREATE TABLE policy_recipients (
 );
 CREATE UNIQUE INDEX policy_recipients_user ON policy_recipients (policy_id, user_id);
 CREATE INDEX policy_recipients_open ON policy_recipients (user_id) WHERE acked_at IS NULL;
+
+-- reports_kind_customer (0004) serves what reports_customer_id did.
+DROP INDEX reports_customer_id;
