@@ -127,9 +127,7 @@ func (h *Feishu) reject(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.Is(err, feishu.ErrJSON):
 		reason = "json"
 	}
-	h.Metrics.Reject(models.PlatformFeishu, reason)
-	h.Log.WarnContext(r.Context(), "callback rejected", "platform", models.PlatformFeishu, "reason", reason, "remote", r.RemoteAddr)
-	http.Error(w, http.StatusText(status), status)
+	refuse(w, r, h.Metrics, h.Log, models.PlatformFeishu, reason, status)
 }
 
 // HandleMessage takes one received message: private messages, and group

@@ -111,8 +111,14 @@ func (h *WeCom) reject(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.Is(err, wecom.ErrXML):
 		reason = "xml"
 	}
-	h.Metrics.Reject(models.PlatformWeCom, reason)
-	h.Log.WarnContext(r.Context(), "callback rejected", "platform", models.PlatformWeCom, "reason", reason, "remote", r.RemoteAddr)
+	refuse(w, r, h.Metrics, h.Log, models.PlatformWeCom, reason, status)
+}
+
+// refuse answers a callback that failed its checks with status, counting and logging
+// why, but nothing of its content.
+func refuse(w http.ResponseWriter, r *http.Request, metrics *bot.Metrics, log *slog.Logger, platform, reason string, status int) {
+	metrics.Reject(platform, reason)
+	log.WarnContext(r.Context(), "callback rejected", "platform", platform, "reason", reason, "remote", r.RemoteAddr)
 	http.Error(w, http.StatusText(status), status)
 }
 
