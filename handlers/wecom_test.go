@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -41,17 +40,7 @@ func sealedText(tb testing.TB, id int, text string) []byte {
 // count and queue the reply in the outbox.
 func BenchmarkWeComMessage(b *testing.B) {
 	ctx := context.Background()
-	store, err := models.Open(ctx, "sqlite", filepath.Join(b.TempDir(), "b.db"), nil, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer store.Close()
-	if _, err := store.Migrate(ctx); err != nil {
-		b.Fatal(err)
-	}
-	if err := store.LoadDemo(ctx); err != nil {
-		b.Fatal(err)
-	}
+	store := openStore(b, true)
 	st := state.NewMemory("bench", nil)
 	log := slog.New(slog.DiscardHandler)
 	bt, err := bot.New(ctx, store, st, log, time.UTC)
@@ -91,14 +80,7 @@ func BenchmarkWeComMessage(b *testing.B) {
 // TestWeComCallbackRejects: every kind of bad callback gets a 4xx and stores nothing.
 func TestWeComCallbackRejects(t *testing.T) {
 	ctx := context.Background()
-	store, err := models.Open(ctx, "sqlite", filepath.Join(t.TempDir(), "t.db"), nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	if _, err := store.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	store := openStore(t, false)
 	st := state.NewMemory("t", nil)
 	h := New(Deps{WeCom: &WeCom{Crypto: benchCrypto, AgentID: "1000002", Dedup: st, Store: store, Inbox: &nopInbox{}, Log: slog.New(slog.DiscardHandler)}})
 	good := sealedText(t, 1, "盘点 张老板 苹果汁 1")
@@ -139,15 +121,7 @@ func TestWeComCallbackRejects(t *testing.T) {
 // BenchmarkWeComAck is what happens before WeCom gets its 200: verify, decrypt, parse
 // the XML, dedup, store in the inbox and hand over.
 func BenchmarkWeComAck(b *testing.B) {
-	ctx := context.Background()
-	store, err := models.Open(ctx, "sqlite", filepath.Join(b.TempDir(), "b.db"), nil, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer store.Close()
-	if _, err := store.Migrate(ctx); err != nil {
-		b.Fatal(err)
-	}
+	store := openStore(b, false)
 	h := New(Deps{WeCom: &WeCom{Crypto: benchCrypto, AgentID: "1000002", Dedup: state.NewMemory("bench", nil), Store: store,
 		Inbox: &nopInbox{}, Log: slog.New(slog.DiscardHandler)}})
 	bodies := make([][]byte, b.N)
