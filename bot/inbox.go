@@ -165,7 +165,7 @@ func (ib *Inbox) process(ctx context.Context, m *models.Message) {
 	log := ib.log.With("platform", m.Platform, "inbox_id", m.ID)
 	if m.Attempts > ib.MaxAttempts {
 		log.ErrorContext(ctx, "giving up on a message", "attempts", m.Attempts, "error", m.LastError)
-		if err := ib.bot.store.FailInbound(ctx, m.ID, "too many attempts"); err != nil {
+		if err := ib.bot.store.FailInbound(ctx, m, "too many attempts: "+m.LastError, msgInternal); err != nil {
 			log.ErrorContext(ctx, "marking message failed", "error", err)
 		}
 		return

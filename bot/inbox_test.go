@@ -72,3 +72,42 @@ func TestInboxOrderAcrossReplicas(t *testing.T) {
 		}
 	}
 }
+
+// TestInboxGivesUp: a message that keeps failing is tried MaxAttempts times, then
+// given up with an apology to the sender, never the error.
+func TestInboxGivesUp(t *testing.T) {
+	b, store := newBot(t, brokenState{})
+	ctx := context.Background()
+	in := bot.Inbound{Platform: models.PlatformWeCom, MsgID: "m1", From: "LiMing", Text: "盘点 张老板 苹果汁 1", At: at}
+	m := bot.InboxMessage(in)
+	if err := store.EnqueueInbound(ctx, m, 30*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	ib := bot.NewInbox(b, nil, 1, 4, nil)
+	ib.Lease, ib.SweepEvery, ib.MaxAttempts = 30*time.Millisecond, 20*time.Millisecond, 2
+	rctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { _ = ib.Run(rctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	peer := models.Peer{Platform: models.PlatformWeCom, Peer: "LiMing"}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		out, err := store.Outbound(ctx, peer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(out) > 0 {
+			if len(out) != 1 || !strings.Contains(out[0].Text, "系统出了点问题") || strings.Contains(out[0].Text, "10.1.2.3") {
+				t.Fatalf("replies = %+v, want one apology", out)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no apology after the message kept failing")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if first, _ := store.FirstQueued(ctx, peer); first != 0 {
+		t.Errorf("message %d still queued after giving up", first)
+	}
+}

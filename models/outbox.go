@@ -99,12 +99,24 @@ func (s *Store) QueuedPeers(ctx context.Context, limit int) ([]Peer, error) {
 	return out, nil
 }
 
-// FailInbound gives up on a queued message that could not be processed.
-func (s *Store) FailInbound(ctx context.Context, id int64, reason string) error {
-	err := s.db.WithContext(ctx).Model(&Message{}).Where("id = ? AND status = ?", id, StatusQueued).
-		Updates(map[string]any{"status": StatusFailed, "last_error": truncate(reason, 500), "lease_until": nil}).Error
+// FailInbound gives up on a queued message that could not be processed. An
+// apology, when not empty, is queued to the sender in the same transaction, so that
+// they know to send again.
+func (s *Store) FailInbound(ctx context.Context, m *Message, reason, apology string) error {
+	now := s.Now()
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Model(&Message{}).Where("id = ? AND status = ?", m.ID, StatusQueued).
+			Updates(map[string]any{"status": StatusFailed, "last_error": truncate(reason, 500), "lease_until": nil})
+		if res.Error != nil || res.RowsAffected == 0 || apology == "" {
+			return res.Error
+		}
+		out := &Message{Direction: Outbound, Platform: m.Platform, UserID: m.UserID, Peer: m.Peer, Text: apology,
+			ReplyTo: &m.ID, CreatedAt: now}
+		out.deliverFrom(now)
+		return tx.Create(out).Error
+	})
 	if err != nil {
-		return fmt.Errorf("models: fail inbound %d: %w", id, err)
+		return fmt.Errorf("models: fail inbound %d: %w", m.ID, err)
 	}
 	return nil
 }
