@@ -40,3 +40,7 @@ CREATE INDEX policy_recipients_open ON policy_recipients (user_id) WHERE acked_a
 
 -- reports_kind_customer (0004) serves what reports_customer_id did.
 DROP INDEX reports_customer_id;
+
+-- Only messages with a platform ID are checked for repeats: replies (no ID) skip the index.
+DROP INDEX messages_platform_msg_id;
+CREATE UNIQUE INDEX messages_platform_msg_id ON messages (direction, platform, platform_msg_id) WHERE platform_msg_id IS NOT NULL;
