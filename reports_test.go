@@ -735,3 +735,38 @@ func TestQuery(t *testing.T) {
 		t.Errorf("queries stored %d reports", n)
 	}
 }
+
+// TestKeepPromise: a kept promise is closed by number or by customer, only by its
+// rep or a manager, and stays closed.
+func TestKeepPromise(t *testing.T) {
+	db := tempDB(t)
+	out := chatFull(t, db,
+		say{"R04", day1, "承诺 钱老板 周五前换掉破损的椰汁"},
+		say{"R01", day1, "兑现 #1"},
+		say{"R04", day2, "兑现 钱老板"},
+		say{"R04", day2, "兑现 钱老板"},
+		say{"R04", day2, "答应 钱老板 下次带海报"},
+		say{"M02", day2, "兑现 #2"},
+		say{"R04", day2, "兑现"},
+	)
+	mustContain(t, out[0].Replies, "承诺已记录 #1")
+	mustContain(t, out[1].Replies, "没找到")
+	mustContain(t, out[2].Replies, "承诺 #1 已兑现", "钱氏商行", "换掉破损的椰汁")
+	mustContain(t, out[3].Replies, "没找到")
+	mustContain(t, out[5].Replies, "承诺 #2 已兑现")
+	mustContain(t, out[6].Replies, "兑现哪一条")
+	s, err := models.Open(context.Background(), "sqlite", db, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	rs, err := s.ReportsOf(context.Background(), "R04")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rs {
+		if r.Kind == models.KindPromise && r.ResolvedAt == nil {
+			t.Errorf("promise #%d still open", r.ID)
+		}
+	}
+}

@@ -39,6 +39,7 @@ var intentName = map[parser.Intent]string{
 	parser.IntentPromise:     "承诺",
 	parser.IntentQuery:       "查询",
 	parser.IntentUndo:        "撤销",
+	parser.IntentDone:        "兑现",
 }
 
 // helpOrder is the order of the help menu.
@@ -46,7 +47,7 @@ var helpOrder = []parser.Intent{
 	parser.IntentStockCount, parser.IntentPurchase, parser.IntentOrder, parser.IntentVisit, parser.IntentPlan,
 	parser.IntentNearExpiry, parser.IntentDamage, parser.IntentPriceReport, parser.IntentCrossRegion,
 	parser.IntentCompetitor, parser.IntentComplaint, parser.IntentFeedback, parser.IntentPromise,
-	parser.IntentQuery, parser.IntentUndo,
+	parser.IntentDone, parser.IntentQuery, parser.IntentUndo,
 }
 
 // helpText is the menu, or the usage of one report when topic is set.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -411,4 +412,38 @@ func guessText(res *parser.Result) string {
 	}
 	b.WriteString("对的请回复「确认」，不对请回复「取消」后重发。")
 	return b.String()
+}
+
+// keepPromise marks a promise kept: "兑现 #12" or "兑现 钱老板" (the sender's latest
+// open promise there). Managers and admins may close anyone's.
+func (t *turn) keepPromise(res *parser.Result) error {
+	var id int64
+	if m := policyNumber.FindString(t.in.Text); m != "" {
+		id, _ = strconv.ParseInt(m, 10, 64)
+	}
+	var customerID int64
+	if res.Customer != nil {
+		customerID = res.Customer.ID
+	}
+	if id == 0 && customerID == 0 {
+		t.reply("兑现哪一条？写法：" + parser.Usage[parser.IntentDone])
+		return nil
+	}
+	all := t.user.Role == models.RoleManager || t.user.Role == models.RoleAdmin
+	r, err := t.bot.store.ResolvePromise(t.ctx, t.user.ID, all, id, customerID, t.in.At)
+	if errors.Is(err, models.ErrNotFound) {
+		t.reply("没找到你未兑现的这条承诺。写法：" + parser.Usage[parser.IntentDone])
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	where := ""
+	if r.CustomerID != nil {
+		if cu := t.cat.CustomerByID(*r.CustomerID); cu != nil {
+			where = " · " + cu.Name
+		}
+	}
+	t.reply(fmt.Sprintf("✅ 承诺 #%d 已兑现%s：%s", r.ID, where, r.Note))
+	return nil
 }

@@ -179,6 +179,8 @@ func (t *turn) handle(res *parser.Result, opts handleOpts) error {
 		return t.publish(res, opts)
 	case parser.IntentPolicy:
 		return t.policyStatus()
+	case parser.IntentDone:
+		return t.keepPromise(res)
 	}
 	if err := t.applyVisit(res); err != nil {
 		return err

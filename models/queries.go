@@ -279,3 +279,36 @@ func (s *Store) InstallID(ctx context.Context) (string, error) {
 	}
 	return m.Value, nil
 }
+
+// ResolvePromise marks a promise kept: the report with reportID, or else the user's
+// latest open promise to the customer. Only the user's own promises, or any when all
+// is set (managers, admins), can be resolved. It returns ErrNotFound when there is
+// no such open promise.
+func (s *Store) ResolvePromise(ctx context.Context, userID string, all bool, reportID, customerID int64, at time.Time) (*Report, error) {
+	q := s.db.WithContext(ctx).Where("kind = ? AND resolved_at IS NULL", KindPromise)
+	if !all {
+		q = q.Where("user_id = ?", userID)
+	}
+	switch {
+	case reportID != 0:
+		q = q.Where("id = ?", reportID)
+	case customerID != 0:
+		q = q.Where("customer_id = ?", customerID)
+	default:
+		return nil, ErrNotFound
+	}
+	var r Report
+	err := q.Order("id DESC").Take(&r).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("models: resolve promise: %w", err)
+	}
+	at = at.UTC()
+	if err := s.db.WithContext(ctx).Model(&Report{}).Where("id = ? AND resolved_at IS NULL", r.ID).Update("resolved_at", at).Error; err != nil {
+		return nil, fmt.Errorf("models: resolve promise: %w", err)
+	}
+	r.ResolvedAt = &at
+	return &r, nil
+}

@@ -650,7 +650,7 @@ func note(toks []token, text string) string {
 // check lists what the intent needs and the message lacks.
 func (c *Catalog) check(r *Result) {
 	needsCustomer := r.Intent != IntentCrossRegion && r.Intent != IntentCompetitor && r.Intent != IntentQuery &&
-		r.Intent != IntentPublish && r.Intent != IntentPolicy ||
+		r.Intent != IntentPublish && r.Intent != IntentPolicy && r.Intent != IntentDone ||
 		r.Intent == IntentQuery && r.CustomerText != ""
 	unresolved := r.Customer == nil && len(r.Candidates) == 0 && r.CustomerText != "" && len(r.Guesses) == 0
 	switch {

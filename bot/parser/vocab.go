@@ -22,6 +22,7 @@ const (
 	IntentUndo        Intent = "undo"
 	IntentPublish     Intent = "publish" // a manager announces a price policy
 	IntentPolicy      Intent = "policy"  // policies: a dealer's list, a manager's status
+	IntentDone        Intent = "done"    // a promise kept
 	IntentHelp        Intent = "help"
 	IntentConfirm     Intent = "confirm"
 	IntentCancel      Intent = "cancel"
@@ -54,6 +55,7 @@ var keywords = map[string]Intent{
 	"查": IntentQuery, "查询": IntentQuery, "看看": IntentQuery, "库存": intentStock,
 	"发布": IntentPublish, "发政策": IntentPublish, "发布政策": IntentPublish,
 	"政策": IntentPolicy, "价格政策": IntentPolicy,
+	"兑现": IntentDone, "已兑现": IntentDone, "完成": IntentDone, "已完成": IntentDone, "办好了": IntentDone,
 	"撤销": IntentUndo, "撤回": IntentUndo, "取消上一条": IntentUndo, "删除上一条": IntentUndo, "撤回上一条": IntentUndo, "撤销上一条": IntentUndo,
 	"帮助": IntentHelp, "help": IntentHelp, "?": IntentHelp, "菜单": IntentHelp, "怎么报": IntentHelp, "怎么写": IntentHelp, "怎么用": IntentHelp,
 	"确认": IntentConfirm, "确定": IntentConfirm, "是": IntentConfirm, "对": IntentConfirm, "是的": IntentConfirm, "对的": IntentConfirm, "ok": IntentConfirm, "好": IntentConfirm, "好的": IntentConfirm, "没错": IntentConfirm,
@@ -84,4 +86,5 @@ var Usage = map[Intent]string{
 	IntentPromise:     "答应 客户 内容 日期，如：答应 张老板 周五前换货",
 	IntentQuery:       "查 客户 [产品]，如：查 张老板 苹果汁",
 	IntentUndo:        "撤销：删除你最近一条记录",
+	IntentDone:        "兑现 #编号 或 兑现 客户：承诺办到了，如：兑现 钱老板",
 }
