@@ -190,14 +190,15 @@ func (b *Bot) Handle(ctx context.Context, in Inbound) (*Outcome, error) {
 		}
 	}
 	var t *turn
-	// Users are part of the in-memory catalog: no query per message.
-	user := b.Catalog(ctx).UserByPlatform(in.Platform, in.From)
+	// One catalog for the whole message; users are part of it: no query per message.
+	cat := b.Catalog(ctx)
+	user := cat.UserByPlatform(in.Platform, in.From)
 	switch {
 	case user == nil:
 		ex.Replies = fixed(msgUnregistered)
 	default:
 		msg.UserID = user.ID
-		t = &turn{bot: b, ctx: ctx, user: user, in: in, ex: ex, log: log.With("user_id", user.ID)}
+		t = &turn{bot: b, ctx: ctx, user: user, in: in, ex: ex, cat: cat, log: log.With("user_id", user.ID)}
 		run := t.run
 		if in.Kind != KindText {
 			run = t.runPayload

@@ -12,7 +12,6 @@ import (
 // runPayload answers a message that is not text: a location checks the rep in at the
 // visit in progress, a photo is evidence for the last report.
 func (t *turn) runPayload() error {
-	t.cat = t.bot.Catalog(t.ctx)
 	switch t.in.Kind {
 	case KindEnter:
 		t.reply(fmt.Sprintf(msgGreeting, t.user.Name))

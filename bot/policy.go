@@ -161,7 +161,6 @@ var ackWords = []string{"收到", "确认", "已收到", "收到了", "好的", 
 // dealer answers a dealer: confirming policies, their own prices and policies.
 // A dealer sees nothing of other customers, whatever they ask.
 func (t *turn) dealer() error {
-	t.cat = t.bot.Catalog(t.ctx)
 	if t.user.CustomerID == nil {
 		t.reply(msgDealerNoCustomer)
 		return nil

@@ -77,7 +77,6 @@ func (t *turn) convKey() string { return "conv:" + t.in.Platform + ":" + t.in.Fr
 
 // run decides the replies and the records of the turn's message.
 func (t *turn) run() error {
-	t.cat = t.bot.Catalog(t.ctx)
 	if t.user.Role == models.RoleDealer {
 		return t.dealer()
 	}
