@@ -5,17 +5,23 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"slices"
 
 	"channelbot/models"
 )
 
+// migrateCmd is the command line of migrate.
+var migrateCmd = command{name: "migrate", usage: `usage: channelbot migrate [--db DSN]
+
+Bring the database schema up to date.`}
+
 // migrate brings the database schema up to date.
 func (e *environment) migrate(ctx context.Context, args []string) error {
 	var c commonFlags
-	if _, err := e.parseFlags("migrate", args, &c, false, nil); err != nil {
+	if _, err := e.cmdline(migrateCmd, args, &c); err != nil {
 		return err
 	}
-	store, err := e.openStoreOnly(ctx, c)
+	store, _, err := e.openStoreOnly(ctx, c, migrateAlways)
 	if err != nil {
 		return err
 	}
@@ -28,36 +34,48 @@ func (e *environment) migrate(ctx context.Context, args []string) error {
 	return nil
 }
 
+// importCmdLine is the command line of import.
+var importCmdLine = command{name: "import", args: []string{"PATH"},
+	usage: `usage: channelbot import [--db DSN] DIR
+       channelbot import [--db DSN] --kind products|customers|users FILE
+
+Import master data, all or nothing: a folder with products, customers and users
+files (.csv or .xlsx), or one file of the kind --kind names.`}
+
 // importCmd imports master data: a folder with products, customers and users files,
 // or one file with --kind.
 func (e *environment) importCmd(ctx context.Context, args []string) error {
 	var c commonFlags
 	var kind string
-	rest, err := e.parseFlags("import", args, &c, false, func(fs *flag.FlagSet) {
+	cmd := importCmdLine
+	cmd.flags = func(fs *flag.FlagSet) {
 		fs.StringVar(&kind, "kind", "", "products, customers or users: import PATH as that one file")
-	})
+	}
+	rest, err := e.cmdline(cmd, args, &c)
 	if err != nil {
 		return err
 	}
-	if len(rest) != 1 {
-		fmt.Fprintln(e.stderr, "usage: channelbot import [--db DSN] DIR | channelbot import [--db DSN] --kind KIND FILE")
-		return errUsage
-	}
 	path := rest[0]
-	store, err := e.openStoreOnly(ctx, c)
+	// Check the path before the database is opened (and, for SQLite, created).
+	st, err := os.Stat(path)
+	if err != nil {
+		return fmt.Errorf("import: %w", err)
+	}
+	switch {
+	case kind == "" && !st.IsDir():
+		return fmt.Errorf("import: %s is a file: name its kind with --kind products|customers|users", path)
+	case kind != "" && st.IsDir():
+		return fmt.Errorf("import: %s is a folder: --kind takes one file", path)
+	case kind != "" && !slices.Contains([]models.ImportKind{models.ImportProducts, models.ImportCustomers, models.ImportUsers}, models.ImportKind(kind)):
+		return e.usageError(cmd, fmt.Sprintf("--kind %q: it is products, customers or users", kind))
+	}
+	store, _, err := e.openStoreOnly(ctx, c, migrateAuto)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
 	var results []models.ImportResult
 	if kind == "" {
-		st, err := os.Stat(path)
-		if err != nil {
-			return fmt.Errorf("import: %w", err)
-		}
-		if !st.IsDir() {
-			return fmt.Errorf("import: %s is a file: name its kind with --kind products|customers|users", path)
-		}
 		if results, err = store.ImportDir(ctx, path); err != nil {
 			return err
 		}

@@ -21,7 +21,7 @@ func runCmd(t *testing.T, stdin string, args ...string) (string, string, error) 
 // checks parse's JSON for a count and for an ambiguous name.
 func TestImportAndParse(t *testing.T) {
 	db := tempDB(t)
-	out, errOut, err := runCmd(t, "", "import", "--db", db, "../shared/acceptance/catalog")
+	out, errOut, err := runCmd(t, "", "import", "--db", db, "testdata/acceptance/catalog")
 	if err != nil {
 		t.Fatalf("import: %v\n%s", err, errOut)
 	}

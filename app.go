@@ -7,6 +7,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"channelbot/bot"
@@ -15,36 +19,103 @@ import (
 	"channelbot/models"
 )
 
-// environment is what a command runs with: the process's environment and streams.
+// environment is what a command runs with: the process's environment, streams and
+// clock.
 type environment struct {
 	getenv func(string) string
 	stdin  io.Reader
 	stdout io.Writer
 	stderr io.Writer
+	// now is the clock: time.Now, or the time --now names, running on from there.
+	// The store, the bot, the jobs and the policy checks all read it.
+	now func() time.Time
 }
 
-// commonFlags are the flags every command that opens the database takes.
+// clockFrom is a clock that starts at t and runs on with the wall clock, so that
+// the order of what happens during a command is kept.
+func clockFrom(t time.Time) func() time.Time {
+	start := time.Now()
+	return func() time.Time { return t.Add(time.Since(start)) }
+}
+
+// usageError says what is wrong with a command line, then prints the command's
+// usage, on stderr. It returns errUsage.
+func (e *environment) usageError(cmd command, problem string) error {
+	fmt.Fprintf(e.stderr, "channelbot %s: %s\n\n%s\n", cmd.name, problem, strings.TrimRight(cmd.usage, "\n"))
+	return errUsage
+}
+
+// commonFlags are the flags shared by the commands: --db, --no-demo and --now.
 type commonFlags struct {
 	db     string
 	noDemo bool
+	now    string
 }
 
-// parseFlags parses a command's flags: --db, --no-demo when demo, and the ones more
-// adds. It returns the remaining arguments.
-func (e *environment) parseFlags(name string, args []string, c *commonFlags, demo bool, more func(*flag.FlagSet)) ([]string, error) {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
+// command is one command's command line: what --help prints, and what it takes.
+type command struct {
+	name     string   // "policy status"
+	usage    string   // the usage text, without a trailing newline
+	args     []string // required arguments, in order, by name
+	optional []string // optional arguments after them
+	demo     bool     // takes --no-demo
+	clock    bool     // takes --now: the command judges time
+	flags    func(fs *flag.FlagSet)
+}
+
+// errHelp is returned after a command printed its usage on request; run returns nil.
+var errHelp = errors.New("help requested")
+
+// cmdline reads a command's arguments into c and the command's own flags. Flags may
+// stand anywhere among the arguments ("--" ends them). It returns the arguments, at
+// least len(cmd.args) and at most len(cmd.args)+len(cmd.optional) of them. -h and
+// --help print the usage to stdout and return errHelp; a bad flag or a missing or
+// extra argument says what is wrong, prints the usage to stderr and returns errUsage.
+// --now sets the environment's clock.
+func (e *environment) cmdline(cmd command, args []string, c *commonFlags) ([]string, error) {
+	fs := flag.NewFlagSet(cmd.name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
 	fs.StringVar(&c.db, "db", "", "database URL or SQLite file; overrides DATABASE_URL")
-	if demo {
+	if cmd.demo {
 		fs.BoolVar(&c.noDemo, "no-demo", false, "do not load the demo company into an empty database")
 	}
-	if more != nil {
-		more(fs)
+	if cmd.clock {
+		fs.StringVar(&c.now, "now", "", "the time to act as, RFC 3339 (default: now)")
 	}
-	if err := fs.Parse(args); err != nil {
-		return nil, errUsage
+	if cmd.flags != nil {
+		cmd.flags(fs)
 	}
-	return fs.Args(), nil
+	var pos, tail []string
+	if i := slices.Index(args, "--"); i >= 0 {
+		args, tail = args[:i], args[i+1:]
+	}
+	for len(args) > 0 {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				fmt.Fprintln(e.stdout, strings.TrimRight(cmd.usage, "\n"))
+				return nil, errHelp
+			}
+			return nil, e.usageError(cmd, err.Error())
+		}
+		if args = fs.Args(); len(args) > 0 {
+			pos, args = append(pos, args[0]), args[1:]
+		}
+	}
+	pos = append(pos, tail...)
+	switch max, n := len(cmd.args)+len(cmd.optional), len(pos); {
+	case n < len(cmd.args):
+		return nil, e.usageError(cmd, "missing "+strings.Join(cmd.args[n:], " "))
+	case n > max:
+		return nil, e.usageError(cmd, fmt.Sprintf("unexpected argument %q", pos[max]))
+	}
+	if c.now != "" {
+		t, err := time.Parse(time.RFC3339, c.now)
+		if err != nil {
+			return nil, e.usageError(cmd, fmt.Sprintf("--now %q is not RFC 3339 (2026-11-23T09:00:00+08:00)", c.now))
+		}
+		e.now = clockFrom(t)
+	}
+	return pos, nil
 }
 
 // config loads the configuration, with --db applied.
@@ -78,12 +149,38 @@ type app struct {
 	bot   *bot.Bot
 }
 
-// openStore connects to the database and brings its schema up to date.
-func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger) (*models.Store, error) {
+// migration says whether opening the database may bring its schema up to date.
+type migration int
+
+const (
+	// migrateAuto migrates SQLite, and PostgreSQL when MIGRATE_ON_START is true;
+	// otherwise it refuses an out-of-date schema.
+	migrateAuto migration = iota
+	migrateAlways // the migrate command
+	migrateNever  // doctor: only looks
+)
+
+// openStore connects to the database, on the environment's clock, and brings its
+// schema up to date as mode allows.
+func (e *environment) openStore(ctx context.Context, cfg *config.Config, log *slog.Logger, mode migration) (*models.Store, error) {
 	driver, dsn := cfg.DatabaseDriver()
-	store, err := models.Open(ctx, driver, dsn, log, nil)
+	if driver == "sqlite" {
+		if err := sqliteFolderExists(dsn); err != nil {
+			return nil, err
+		}
+	}
+	store, err := models.Open(ctx, driver, dsn, log, e.now)
 	if err != nil {
 		return nil, err
+	}
+	if mode == migrateNever {
+		return store, nil
+	}
+	if mode == migrateAuto && driver == "postgres" && !cfg.MigrateOnStart {
+		if err := schemaCurrent(ctx, store); err != nil {
+			return nil, errors.Join(err, store.Close())
+		}
+		return store, nil
 	}
 	n, err := store.Migrate(ctx)
 	if err != nil {
@@ -95,7 +192,55 @@ func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger) (*mode
 	return store, nil
 }
 
-// quiet lowers logging to warnings for terminal commands, unless LOG_LEVEL says otherwise.
+// schemaCurrent returns an error naming "channelbot migrate" when the schema is
+// behind this build.
+func schemaCurrent(ctx context.Context, store *models.Store) error {
+	have, err := store.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	want, err := store.LatestSchemaVersion()
+	if err != nil {
+		return err
+	}
+	if have < want {
+		return fmt.Errorf("the database schema is at version %d and this build needs %d: run \"channelbot migrate\" first (or set %s=true)",
+			have, want, config.EnvMigrateOnStart)
+	}
+	return nil
+}
+
+// sqliteFolderExists says in words when a SQLite file's folder is missing; the
+// driver would only say "out of memory (14)".
+func sqliteFolderExists(dsn string) error {
+	path := sqlitePath(dsn)
+	if path == "" {
+		return nil
+	}
+	dir := filepath.Dir(path)
+	st, err := os.Stat(dir)
+	switch {
+	case err != nil && errors.Is(err, os.ErrNotExist):
+		return fmt.Errorf("database %s: the folder %s does not exist", path, dir)
+	case err != nil:
+		return fmt.Errorf("database %s: %w", path, err)
+	case !st.IsDir():
+		return fmt.Errorf("database %s: %s is not a folder", path, dir)
+	}
+	return nil
+}
+
+// sqlitePath is the file of a SQLite DSN; empty for an in-memory database.
+func sqlitePath(dsn string) string {
+	path, _, _ := strings.Cut(strings.TrimPrefix(dsn, "file:"), "?")
+	if path == ":memory:" {
+		return ""
+	}
+	return path
+}
+
+// quiet lowers logging to warnings for the commands other than serve, unless
+// LOG_LEVEL says otherwise.
 func (e *environment) quiet() *environment {
 	q := *e
 	q.getenv = func(k string) string {
@@ -107,13 +252,14 @@ func (e *environment) quiet() *environment {
 	return &q
 }
 
-// openStoreOnly opens and migrates the database, for commands that need nothing else.
-func (e *environment) openStoreOnly(ctx context.Context, c commonFlags) (*models.Store, error) {
+// openStoreOnly opens the database, for commands that need nothing else.
+func (e *environment) openStoreOnly(ctx context.Context, c commonFlags, mode migration) (*models.Store, *config.Config, error) {
 	cfg, err := e.config(c)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return openStore(ctx, cfg, e.logger(cfg))
+	store, err := e.openStore(ctx, cfg, e.logger(cfg), mode)
+	return store, cfg, err
 }
 
 // openApp opens the database (migrating it), loads the demo company into an empty
@@ -124,7 +270,7 @@ func (e *environment) openApp(ctx context.Context, c commonFlags) (*app, error) 
 		return nil, err
 	}
 	a := &app{cfg: cfg, log: e.logger(cfg)}
-	if a.store, err = openStore(ctx, cfg, a.log); err != nil {
+	if a.store, err = e.openStore(ctx, cfg, a.log, migrateAuto); err != nil {
 		return nil, err
 	}
 	if !c.noDemo {
@@ -159,10 +305,10 @@ func (a *app) close() error {
 	return errors.Join(errs...)
 }
 
-// parseTime reads an RFC 3339 time, or returns now for an empty string.
-func parseTime(s string, loc *time.Location) (time.Time, error) {
+// parseTime reads an RFC 3339 time, or returns the clock's time for an empty string.
+func (e *environment) parseTime(s string, loc *time.Location) (time.Time, error) {
 	if s == "" {
-		return time.Now().In(loc), nil
+		return e.now().In(loc), nil
 	}
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {

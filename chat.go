@@ -23,11 +23,13 @@ type scriptLine struct {
 }
 
 // lines calls fn for each non-blank input line, decoding JSON lines. Interactive
-// sessions get a prompt.
+// sessions get a prompt. A line that starts like JSON but is not valid JSON is
+// reported with its number, on stderr and as a JSON line {"line":N,"error":"…"} on
+// stdout, and the session goes on.
 func (e *environment) lines(ctx context.Context, prompt bool, fn func(line scriptLine, isJSON bool) error) error {
 	sc := bufio.NewScanner(e.stdin)
 	sc.Buffer(make([]byte, 64*1024), 1<<20)
-	for {
+	for n := 1; ; n++ {
 		if prompt {
 			fmt.Fprint(e.stdout, "> ")
 		}
@@ -45,7 +47,12 @@ func (e *environment) lines(ctx context.Context, prompt bool, fn func(line scrip
 		isJSON := strings.HasPrefix(raw, "{")
 		if isJSON {
 			if err := json.Unmarshal([]byte(raw), &l); err != nil {
-				return fmt.Errorf("input line is not valid JSON: %w", err)
+				problem := fmt.Sprintf("line %d is not valid JSON (%v); skipped", n, err)
+				fmt.Fprintln(e.stderr, problem)
+				if err := json.NewEncoder(e.stdout).Encode(lineError{Line: n, Error: problem}); err != nil {
+					return err
+				}
+				continue
 			}
 		} else {
 			l.Text = raw
@@ -55,6 +62,12 @@ func (e *environment) lines(ctx context.Context, prompt bool, fn func(line scrip
 		}
 	}
 	return sc.Err()
+}
+
+// lineError is the output line for an input line that could not be read.
+type lineError struct {
+	Line  int    `json:"line"`
+	Error string `json:"error"`
 }
 
 // isTerminal reports whether r is an interactive terminal.
@@ -67,15 +80,33 @@ func isTerminal(r any) bool {
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
+// chatCmd is the command line of chat.
+var chatCmd = command{name: "chat", demo: true, clock: true, optional: []string{"USER_ID"},
+	usage: `usage: channelbot chat [--as USER_ID | USER_ID] [--now T] [--db DSN] [--no-demo]
+
+Talk to the bot as USER_ID (default: the first rep), through the same code path a
+webhook uses. Piped input is one message per line; a JSON line
+{"as":"R01","now":"2026-11-23T09:00:00+08:00","text":"…"} sets the sender and the
+time of that line and gets one JSON line of replies. --now T (RFC 3339) is the time
+of the messages that name none.`}
+
 // chat talks to the bot as a user, through the same Handle a webhook uses.
 func (e *environment) chat(ctx context.Context, args []string) error {
 	var c commonFlags
 	var as string
-	e = e.quiet()
-	if _, err := e.parseFlags("chat", args, &c, true, func(fs *flag.FlagSet) {
+	cmd := chatCmd
+	cmd.flags = func(fs *flag.FlagSet) {
 		fs.StringVar(&as, "as", "", "the user ID to talk as (default: the first rep)")
-	}); err != nil {
+	}
+	pos, err := e.cmdline(cmd, args, &c)
+	if err != nil {
 		return err
+	}
+	if len(pos) == 1 {
+		if as != "" && as != pos[0] {
+			return e.usageError(cmd, fmt.Sprintf("--as %s and %s name two users: name one", as, pos[0]))
+		}
+		as = pos[0]
 	}
 	a, err := e.openApp(ctx, c)
 	if err != nil {
@@ -99,7 +130,7 @@ func (e *environment) chat(ctx context.Context, args []string) error {
 		if l.As != "" {
 			from = l.As
 		}
-		at, err := parseTime(l.Now, a.cfg.Timezone)
+		at, err := e.parseTime(l.Now, a.cfg.Timezone)
 		if err != nil {
 			return err
 		}
@@ -218,15 +249,23 @@ func toParseOutput(r *parser.Result) parseOutput {
 	return out
 }
 
+// parseCmd is the command line of parse.
+var parseCmd = command{name: "parse", clock: true,
+	usage: `usage: channelbot parse [--as USER_ID] [--now T] [--db DSN]
+
+Print how each line of standard input is understood, as one JSON line each, storing
+nothing. A JSON input line {"as":"R01","now":"…","text":"…"} sets the sender and the
+time of that line.`}
+
 // parse prints how each input message is understood, storing nothing.
 func (e *environment) parse(ctx context.Context, args []string) error {
 	var c commonFlags
-	var as, now string
-	e = e.quiet()
-	if _, err := e.parseFlags("parse", args, &c, false, func(fs *flag.FlagSet) {
+	var as string
+	cmd := parseCmd
+	cmd.flags = func(fs *flag.FlagSet) {
 		fs.StringVar(&as, "as", "", "the sender's user ID (default: the first rep)")
-		fs.StringVar(&now, "now", "", "the message time, RFC 3339 (default: now)")
-	}); err != nil {
+	}
+	if _, err := e.cmdline(cmd, args, &c); err != nil {
 		return err
 	}
 	c.noDemo = true
@@ -242,14 +281,11 @@ func (e *environment) parse(ctx context.Context, args []string) error {
 	enc := json.NewEncoder(e.stdout)
 	enc.SetEscapeHTML(false)
 	return e.lines(ctx, false, func(l scriptLine, _ bool) error {
-		from, at := as, now
+		from := as
 		if l.As != "" {
 			from = l.As
 		}
-		if l.Now != "" {
-			at = l.Now
-		}
-		t, err := parseTime(at, a.cfg.Timezone)
+		t, err := e.parseTime(l.Now, a.cfg.Timezone)
 		if err != nil {
 			return err
 		}

@@ -2,7 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
+	"os"
 	"time"
 
 	"channelbot/bot/feishu"
@@ -11,12 +14,17 @@ import (
 	"channelbot/config"
 )
 
+// doctorCmd is the command line of doctor.
+var doctorCmd = command{name: "doctor", usage: `usage: channelbot doctor [--db DSN]
+
+Check the configuration, the database, Redis and each platform (it fetches a token),
+and say in plain words what is wrong. It changes nothing: it never migrates.`}
+
 // doctor checks the configuration and every service it names, and says in plain
 // words what is wrong. It exits non-zero when anything is.
 func (e *environment) doctor(ctx context.Context, args []string) error {
 	var c commonFlags
-	e = e.quiet()
-	if _, err := e.parseFlags("doctor", args, &c, false, nil); err != nil {
+	if _, err := e.cmdline(doctorCmd, args, &c); err != nil {
 		return err
 	}
 	cfg, err := e.config(c)
@@ -37,15 +45,8 @@ func (e *environment) doctor(ctx context.Context, args []string) error {
 	defer cancel()
 	log := e.logger(cfg)
 
-	store, err := openStore(cctx, cfg, log)
-	if err == nil {
-		v, verr := store.SchemaVersion(cctx)
-		err = verr
-		defer store.Close()
-		check("数据库", err, fmt.Sprintf("%s，表结构版本 %d", cfg.DatabaseURL, v))
-	} else {
-		check("数据库", err, "")
-	}
+	fine, err := e.doctorDatabase(cctx, cfg, log)
+	check("数据库", err, fine)
 	st, err := state.Open(cctx, cfg.RedisURL.Reveal(), cfg.StatePrefix, nil)
 	switch {
 	case err != nil:
@@ -94,3 +95,32 @@ func (e *environment) doctor(ctx context.Context, args []string) error {
 
 // errDoctor means doctor found problems and has said so.
 var errDoctor = fmt.Errorf("doctor found problems")
+
+// doctorDatabase checks that the database answers and its schema is current,
+// without creating or changing anything. It returns the line that says all is well.
+func (e *environment) doctorDatabase(ctx context.Context, cfg *config.Config, log *slog.Logger) (string, error) {
+	driver, dsn := cfg.DatabaseDriver()
+	if driver == "sqlite" {
+		path := sqlitePath(dsn)
+		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) && path != "" {
+			return "", fmt.Errorf("文件 %s 还不存在：运行 channelbot migrate 创建它", path)
+		}
+	}
+	store, err := e.openStore(ctx, cfg, log, migrateNever)
+	if err != nil {
+		return "", err
+	}
+	defer store.Close()
+	have, err := store.SchemaVersion(ctx)
+	if err != nil {
+		return "", err
+	}
+	want, err := store.LatestSchemaVersion()
+	if err != nil {
+		return "", err
+	}
+	if have < want {
+		return "", fmt.Errorf("表结构版本 %d，本版本需要 %d：运行 channelbot migrate", have, want)
+	}
+	return fmt.Sprintf("%s，表结构版本 %d", cfg.DatabaseURL, have), nil
+}

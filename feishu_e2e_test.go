@@ -436,6 +436,10 @@ func TestFeishuWebsocketRefused(t *testing.T) {
 func TestFeishuDoctor(t *testing.T) {
 	fake := newFeishuFake(t)
 	db := filepath.Join(t.TempDir(), "d.db")
+	// doctor never migrates: the database is made first.
+	if err := run(context.Background(), []string{"migrate", "--db", db}, env(), strings.NewReader(""), io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
 	cfg := func(secret, key string) func(string) string {
 		return env("FEISHU_APP_ID", fAppID, "FEISHU_APP_SECRET", secret, "FEISHU_VERIFICATION_TOKEN", fToken,
 			"FEISHU_ENCRYPT_KEY", key, "FEISHU_API_BASE", fake.URL())

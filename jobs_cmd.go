@@ -3,11 +3,9 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"channelbot/config"
 	"channelbot/jobs"
@@ -16,7 +14,7 @@ import (
 
 const jobsUsage = `Usage:
   channelbot jobs list [--db DSN]                          the jobs, their schedules and today's runs
-  channelbot jobs run  [--db DSN] [--now RFC3339] NAME     run one job once, now
+  channelbot jobs run  [--db DSN] [--now RFC3339] NAME     run one job once, now (or as of --now)
 
 With no platform configured, run prints the messages it would send, one JSON line
 each ({"to":"R01","platform":"console","text":"…"}), and stores nothing. With WeCom or
@@ -68,10 +66,16 @@ func startJobs(ctx context.Context, a *app, wake func()) (stop func(ctx context.
 	return s.Stop, nil
 }
 
+// jobsListCmd and jobsRunCmd are the command lines of jobs list and jobs run.
+var (
+	jobsListCmd = command{name: "jobs list", usage: jobsUsage}
+	jobsRunCmd  = command{name: "jobs run", args: []string{"NAME"}, demo: true, clock: true, usage: jobsUsage}
+)
+
 // jobs is `channelbot jobs list|run`.
 func (e *environment) jobs(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		fmt.Fprint(e.stderr, jobsUsage)
+		fmt.Fprint(e.stderr, "channelbot jobs: missing list or run\n\n"+jobsUsage)
 		return errUsage
 	}
 	switch args[0] {
@@ -96,35 +100,17 @@ type jobLine struct {
 
 func (e *environment) jobsRun(ctx context.Context, args []string) error {
 	var c commonFlags
-	var now string
-	e = e.quiet()
-	// The job's name may come before or after the flags.
-	var name string
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		name, args = args[0], args[1:]
-	}
-	rest, err := e.parseFlags("jobs run", args, &c, true, func(fs *flag.FlagSet) {
-		fs.StringVar(&now, "now", "", "the time to run as, RFC 3339 (default: now)")
-	})
+	rest, err := e.cmdline(jobsRunCmd, args, &c)
 	if err != nil {
 		return err
 	}
-	if name == "" && len(rest) > 0 {
-		name, rest = rest[0], rest[1:]
-	}
-	if name == "" || len(rest) > 0 {
-		fmt.Fprint(e.stderr, jobsUsage)
-		return errUsage
-	}
+	name := rest[0]
 	a, err := e.openApp(ctx, c)
 	if err != nil {
 		return err
 	}
 	defer a.close()
-	at, err := parseTime(now, a.cfg.Timezone)
-	if err != nil {
-		return err
-	}
+	at := e.now().In(a.cfg.Timezone)
 	j := newJobs(a)
 	def, ok := j.Def(name)
 	if !ok {
@@ -169,26 +155,16 @@ func (e *environment) jobsRun(ctx context.Context, args []string) error {
 
 func (e *environment) jobsList(ctx context.Context, args []string) error {
 	var c commonFlags
-	e = e.quiet()
-	rest, err := e.parseFlags("jobs list", args, &c, false, nil)
-	if err != nil {
+	if _, err := e.cmdline(jobsListCmd, args, &c); err != nil {
 		return err
 	}
-	if len(rest) > 0 {
-		fmt.Fprint(e.stderr, jobsUsage)
-		return errUsage
-	}
-	cfg, err := e.config(c)
-	if err != nil {
-		return err
-	}
-	store, err := openStore(ctx, cfg, e.logger(cfg))
+	store, cfg, err := e.openStoreOnly(ctx, c, migrateAuto)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
 	loc := cfg.Timezone
-	now := time.Now().In(loc)
+	now := e.now().In(loc)
 	today := jobs.DayOf(now, loc)
 	runs, err := store.JobRunsOn(ctx, today.String())
 	if err != nil {

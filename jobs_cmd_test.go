@@ -164,7 +164,7 @@ func TestJobsUsage(t *testing.T) {
 func TestStartJobs(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "jobs.db")
 	for _, enabled := range []string{"true", "false"} {
-		e := &environment{getenv: env("JOBS_ENABLED", enabled), stdin: strings.NewReader(""), stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}}
+		e := &environment{getenv: env("JOBS_ENABLED", enabled), stdin: strings.NewReader(""), stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}, now: time.Now}
 		a, err := e.openApp(context.Background(), commonFlags{db: db})
 		if err != nil {
 			t.Fatal(err)
@@ -183,7 +183,7 @@ func TestStartJobs(t *testing.T) {
 		}
 	}
 	// AfterCount, the hook for saved counts, works on an opened app.
-	e := &environment{getenv: env(), stdin: strings.NewReader(""), stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}}
+	e := &environment{getenv: env(), stdin: strings.NewReader(""), stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}, now: time.Now}
 	a, err := e.openApp(context.Background(), commonFlags{db: db})
 	if err != nil {
 		t.Fatal(err)

@@ -19,80 +19,102 @@ import (
 )
 
 const policyUsage = `usage:
-  channelbot policy create [--db DSN] --file policy.yaml|policy.json
-  channelbot policy status [--db DSN] [--json] ID`
+  channelbot policy create [--db DSN] [--now T] --file policy.yaml|policy.json
+  channelbot policy status [--db DSN] [--json] ID
+
+create checks a price policy and broadcasts it to its dealers (its effective date may
+not be before today, or before the day --now T names); status shows how far one got.`
+
+// policyCreateCmd and policyStatusCmd are the command lines of policy create and
+// policy status.
+var (
+	policyCreateCmd = command{name: "policy create", clock: true, usage: policyUsage}
+	policyStatusCmd = command{name: "policy status", args: []string{"ID"}, usage: policyUsage}
+)
 
 // policy creates a price policy and broadcasts it, or shows how far one got.
 func (e *environment) policy(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		fmt.Fprintln(e.stderr, policyUsage)
+		fmt.Fprintln(e.stderr, "channelbot policy: missing create or status\n\n"+policyUsage)
 		return errUsage
 	}
+	switch args[0] {
+	case "create":
+		return e.policyCreate(ctx, args[1:])
+	case "status":
+		return e.policyStatus(ctx, args[1:])
+	case "help", "-h", "--help":
+		fmt.Fprintln(e.stdout, policyUsage)
+		return nil
+	}
+	fmt.Fprintf(e.stderr, "unknown policy command %q\n\n%s\n", args[0], policyUsage)
+	return errUsage
+}
+
+func (e *environment) policyCreate(ctx context.Context, args []string) error {
 	var c commonFlags
 	var file string
-	var asJSON bool
-	rest, err := e.quiet().parseFlags("policy "+args[0], args[1:], &c, false, func(fs *flag.FlagSet) {
-		fs.StringVar(&file, "file", "", "the policy, as YAML or JSON")
-		fs.BoolVar(&asJSON, "json", false, "print the status as JSON")
-	})
+	cmd := policyCreateCmd
+	cmd.flags = func(fs *flag.FlagSet) { fs.StringVar(&file, "file", "", "the policy, as YAML or JSON") }
+	if _, err := e.cmdline(cmd, args, &c); err != nil {
+		return err
+	}
+	if file == "" {
+		return e.usageError(cmd, "missing --file")
+	}
+	d, err := readDraft(file)
 	if err != nil {
 		return err
 	}
-	cfg, err := e.config(c)
-	if err != nil {
-		return err
-	}
-	store, err := openStore(ctx, cfg, e.quiet().logger(cfg))
+	store, cfg, err := e.openStoreOnly(ctx, c, migrateAuto)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	switch args[0] {
-	case "create":
-		if file == "" || len(rest) != 0 {
-			fmt.Fprintln(e.stderr, policyUsage)
-			return errUsage
-		}
-		d, err := readDraft(file)
-		if err != nil {
-			return err
-		}
-		id, n, err := createPolicy(ctx, store, d, cfg.Timezone)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(e.stdout, "policy %d created: %d dealer users targeted\n", id, n)
-		return nil
-	case "status":
-		if len(rest) != 1 {
-			fmt.Fprintln(e.stderr, policyUsage)
-			return errUsage
-		}
-		id, err := strconv.ParseInt(rest[0], 10, 64)
-		if err != nil {
-			return fmt.Errorf("policy status: %q is not a policy number", rest[0])
-		}
-		st, err := store.StatusOf(ctx, id)
-		if errors.Is(err, models.ErrNotFound) {
-			return fmt.Errorf("policy %d does not exist", id)
-		}
-		if err != nil {
-			return err
-		}
-		if asJSON {
-			return json.NewEncoder(e.stdout).Encode(st)
-		}
-		fmt.Fprintf(e.stdout, "policy %d: targeted %d, sent %d, acknowledged %d, failed %d\n", st.ID, st.Targeted, st.Sent, st.Acknowledged, st.Failed)
-		if len(st.Missing) > 0 {
-			fmt.Fprintf(e.stdout, "not acknowledged: %s\n", strings.Join(st.Missing, ", "))
-		}
-		for _, f := range st.Failures {
-			fmt.Fprintf(e.stdout, "failed: %s\n", f)
-		}
-		return nil
+	id, n, err := createPolicy(ctx, store, d, cfg.Timezone)
+	if err != nil {
+		return err
 	}
-	fmt.Fprintln(e.stderr, policyUsage)
-	return errUsage
+	fmt.Fprintf(e.stdout, "policy %d created: %d dealer users targeted\n", id, n)
+	return nil
+}
+
+func (e *environment) policyStatus(ctx context.Context, args []string) error {
+	var c commonFlags
+	var asJSON bool
+	cmd := policyStatusCmd
+	cmd.flags = func(fs *flag.FlagSet) { fs.BoolVar(&asJSON, "json", false, "print the status as JSON") }
+	rest, err := e.cmdline(cmd, args, &c)
+	if err != nil {
+		return err
+	}
+	id, err := strconv.ParseInt(rest[0], 10, 64)
+	if err != nil || id <= 0 {
+		return e.usageError(cmd, fmt.Sprintf("%q is not a policy number", rest[0]))
+	}
+	store, _, err := e.openStoreOnly(ctx, c, migrateAuto)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	st, err := store.StatusOf(ctx, id)
+	if errors.Is(err, models.ErrNotFound) {
+		return fmt.Errorf("policy %d does not exist", id)
+	}
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		return json.NewEncoder(e.stdout).Encode(st)
+	}
+	fmt.Fprintf(e.stdout, "policy %d: targeted %d, sent %d, acknowledged %d, failed %d\n", st.ID, st.Targeted, st.Sent, st.Acknowledged, st.Failed)
+	if len(st.Missing) > 0 {
+		fmt.Fprintf(e.stdout, "not acknowledged: %s\n", strings.Join(st.Missing, ", "))
+	}
+	for _, f := range st.Failures {
+		fmt.Fprintf(e.stdout, "failed: %s\n", f)
+	}
+	return nil
 }
 
 // readDraft reads a policy file, YAML or JSON by its extension.

@@ -44,11 +44,11 @@ effective: 2099-12-01
 audience: {regions: [城东, 城西], tiers: [A], types: [经销商], customers: []}
 text: 苹果汁1L 出厂价自12月1日起调整为39元/箱
 `)
-	out, errOut, err := runCmd(t, "", "policy", "create", "--db", db, "--file", good)
+	out, errOut, err := runCmd(t, "", "policy", "create", "--db", db, "--now", "2026-11-23T09:00:00+08:00", "--file", good)
 	if err != nil || !strings.Contains(out, "policy 1 created: 2 dealer users targeted") {
 		t.Fatalf("create: %v %q %s", err, out, errOut)
 	}
-	out, _, err = runCmd(t, "", "policy", "status", "--db", db, "--json", "1")
+	out, _, err = runCmd(t, "", "policy", "status", "1", "--db", db, "--json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +136,7 @@ func TestFloorPriceVersions(t *testing.T) {
 	db := tempDB(t)
 	importDemo(t, db)
 	p := writeFile(t, "floor.yaml", "products: [苹果汁]\nprice_type: 零售限价\nprice: 35\neffective: 2026-12-01\naudience: {regions: [北郊]}\ntext: 苹果汁限价下调到35元\n")
-	if _, errOut, err := runCmd(t, "", "policy", "create", "--db", db, "--file", p); err != nil {
+	if _, errOut, err := runCmd(t, "", "policy", "create", "--file", p, "--db", db, "--now", "2026-11-30T18:00:00+08:00"); err != nil {
 		t.Fatalf("create: %v %s", err, errOut)
 	}
 	before := chatFull(t, db, say{"R02", "2026-11-30T09:00:00+08:00", "砸价 王记批发 苹果汁 37.5"})

@@ -38,11 +38,19 @@ func wecomLimits(perMinute int) bot.Limits {
 	}
 }
 
+// serveCmd is the command line of serve.
+var serveCmd = command{name: "serve", demo: true,
+	usage: `usage: channelbot serve [--db DSN] [--no-demo]
+
+Run the HTTP server (webhooks, /healthz, /readyz, /metrics, the admin API), the inbox
+workers, the outbox dispatcher and the scheduled jobs until SIGINT or SIGTERM. On
+PostgreSQL the schema is migrated at start unless MIGRATE_ON_START=false.`}
+
 // serve runs the HTTP server, the inbox workers and the outbox dispatcher until ctx
 // is cancelled (SIGINT, SIGTERM), then shuts down cleanly.
 func (e *environment) serve(ctx context.Context, args []string) error {
 	var c commonFlags
-	if _, err := e.parseFlags("serve", args, &c, true, nil); err != nil {
+	if _, err := e.cmdline(serveCmd, args, &c); err != nil {
 		return err
 	}
 	a, err := e.openApp(ctx, c)

@@ -263,6 +263,10 @@ func TestWeComEndToEnd(t *testing.T) {
 func TestDoctor(t *testing.T) {
 	fake := newFake(t)
 	db := filepath.Join(t.TempDir(), "d.db")
+	// doctor never migrates: the database is made first.
+	if err := run(context.Background(), []string{"migrate", "--db", db}, env(), strings.NewReader(""), io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
 	cfg := func(secret string) func(string) string {
 		return env("WECOM_CORP_ID", tCorpID, "WECOM_AGENT_ID", fmt.Sprint(tAgentID), "WECOM_SECRET", secret,
 			"WECOM_TOKEN", tToken, "WECOM_AES_KEY", tAESKey, "WECOM_API_BASE", fake.URL())

@@ -42,6 +42,9 @@ const (
 	EnvLogLevel    = "LOG_LEVEL"    // debug, info, warn or error
 	EnvLogFormat   = "LOG_FORMAT"   // json or text
 	EnvAdminToken  = "ADMIN_TOKEN"  // secret; optional
+	// EnvMigrateOnStart is true or false: whether commands bring a PostgreSQL
+	// schema up to date by themselves (SQLite always is).
+	EnvMigrateOnStart = "MIGRATE_ON_START"
 
 	EnvWeComCorpID  = "WECOM_CORP_ID"
 	EnvWeComAgentID = "WECOM_AGENT_ID"
@@ -166,6 +169,11 @@ type Config struct {
 	// AdminToken is ADMIN_TOKEN, the bearer token of the admin endpoints.
 	// Empty means the admin endpoints are off.
 	AdminToken Secret
+	// MigrateOnStart is MIGRATE_ON_START (default true): serve and the other
+	// commands migrate a PostgreSQL schema by themselves. When false they refuse
+	// to run on an out-of-date schema and name "channelbot migrate". An embedded
+	// SQLite database is always migrated.
+	MigrateOnStart bool
 
 	WeCom  WeCom
 	Feishu Feishu
@@ -224,17 +232,18 @@ func Default() *Config {
 		loc = time.FixedZone(DefaultTimezone, 8*60*60)
 	}
 	return &Config{
-		DatabaseURL:  DefaultDatabaseURL,
-		StatePrefix:  DefaultStatePrefix,
-		ListenAddr:   DefaultListenAddr,
-		Timezone:     loc,
-		TimezoneName: DefaultTimezone,
-		LogLevel:     slog.LevelInfo,
-		LogFormat:    LogFormatJSON,
-		WeCom:        WeCom{APIBase: DefaultWeComAPIBase, AppRatePerMinute: DefaultWeComAppRate},
-		OutboxLease:  60 * time.Second,
-		Feishu:       Feishu{APIBase: DefaultFeishuAPIBase, Mode: FeishuModeWebhook},
-		Jobs:         DefaultJobs(),
+		DatabaseURL:    DefaultDatabaseURL,
+		StatePrefix:    DefaultStatePrefix,
+		ListenAddr:     DefaultListenAddr,
+		Timezone:       loc,
+		TimezoneName:   DefaultTimezone,
+		LogLevel:       slog.LevelInfo,
+		MigrateOnStart: true,
+		LogFormat:      LogFormatJSON,
+		WeCom:          WeCom{APIBase: DefaultWeComAPIBase, AppRatePerMinute: DefaultWeComAppRate},
+		OutboxLease:    60 * time.Second,
+		Feishu:         Feishu{APIBase: DefaultFeishuAPIBase, Mode: FeishuModeWebhook},
+		Jobs:           DefaultJobs(),
 	}
 }
 
@@ -264,6 +273,7 @@ func load(getenv func(string) string, readFile func(string) ([]byte, error)) (*C
 	l.logLevel(EnvLogLevel, &c.LogLevel)
 	l.choice(EnvLogFormat, &c.LogFormat, LogFormatJSON, LogFormatText)
 	l.secret(EnvAdminToken, &c.AdminToken)
+	l.boolean(EnvMigrateOnStart, &c.MigrateOnStart)
 
 	l.string(EnvWeComCorpID, &c.WeCom.CorpID)
 	l.string(EnvWeComAgentID, &c.WeCom.AgentID)

@@ -137,6 +137,15 @@ func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 	return *v, nil
 }
 
+// LatestSchemaVersion is the schema version this build migrates to.
+func (s *Store) LatestSchemaVersion() (int, error) {
+	migs, err := loadMigrations(s.dialect)
+	if err != nil {
+		return 0, err
+	}
+	return len(migs), nil
+}
+
 // lockMigrations makes concurrent migrations on PostgreSQL wait for each other until tx ends.
 func (s *Store) lockMigrations(tx *gorm.DB) error {
 	if s.dialect != "postgres" {

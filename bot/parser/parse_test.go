@@ -14,8 +14,9 @@ import (
 	"channelbot/models"
 )
 
-// sharedDir is the project's shared material, beside the repository.
-const sharedDir = "../../../shared"
+// acceptanceDir is the acceptance material, copied from shared/acceptance into the
+// repository so a clone alone passes (TestTestdataMatchesShared checks the copy).
+const acceptanceDir = "../../testdata/acceptance"
 
 // demoCatalog imports the acceptance catalog into a fresh SQLite database and indexes it.
 func demoCatalog(t testing.TB) *parser.Catalog {
@@ -29,7 +30,7 @@ func demoCatalog(t testing.TB) *parser.Catalog {
 	if _, err := store.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := store.ImportDir(ctx, filepath.Join(sharedDir, "acceptance", "catalog")); err != nil {
+	if _, err := store.ImportDir(ctx, filepath.Join(acceptanceDir, "catalog")); err != nil {
 		t.Fatal(err)
 	}
 	c, err := store.LoadCatalog(ctx)
@@ -60,7 +61,7 @@ type acceptanceCase struct {
 }
 
 func loadAcceptance(t testing.TB) []acceptanceCase {
-	f, err := os.Open(filepath.Join(sharedDir, "acceptance", "messages.jsonl"))
+	f, err := os.Open(filepath.Join(acceptanceDir, "messages.jsonl"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +88,7 @@ func loadAcceptance(t testing.TB) []acceptanceCase {
 	return out
 }
 
-// TestAcceptanceMessages checks every message of shared/acceptance/messages.jsonl
+// TestAcceptanceMessages checks every message of the acceptance file (testdata/acceptance/messages.jsonl)
 // against the fields its expectation names.
 func TestAcceptanceMessages(t *testing.T) {
 	cat := demoCatalog(t)
