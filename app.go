@@ -155,9 +155,9 @@ type migration int
 const (
 	// migrateAuto migrates SQLite, and PostgreSQL when MIGRATE_ON_START is true;
 	// otherwise it refuses an out-of-date schema.
-	migrateAuto migration = iota
-	migrateAlways // the migrate command
-	migrateNever  // doctor: only looks
+	migrateAuto   migration = iota
+	migrateAlways           // the migrate command
+	migrateNever            // doctor: only looks
 )
 
 // openStore connects to the database, on the environment's clock, and brings its

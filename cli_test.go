@@ -163,7 +163,7 @@ func TestChatPositionalUser(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"chat", "--db", db, "D01"}, "价格"},       // a dealer's menu
+		{[]string{"chat", "--db", db, "D01"}, "价格"},     // a dealer's menu
 		{[]string{"chat", "X99", "--db", db}, "你还没有登记"}, // an unknown user, not R01
 		{[]string{"chat", "--db", db, "--as", "X99", "X99"}, "你还没有登记"},
 	} {
