@@ -40,6 +40,7 @@ func enabledPlatforms(cfg *config.Config) []string {
 func newJobs(a *app) *jobs.Jobs {
 	j := jobs.New(a.store, a.cfg.Jobs, a.cfg.Timezone, enabledPlatforms(a.cfg), a.log)
 	j.Policies = a.store // unconfirmed price policies, for the reps' visit lists
+	j.TextLimits = textLimits()
 	return j
 }
 

@@ -15,6 +15,8 @@ import (
 
 	"channelbot/bot"
 	"channelbot/bot/feishu"
+	"channelbot/bot/inbox"
+	"channelbot/bot/outbox"
 	"channelbot/bot/wecom"
 	"channelbot/config"
 	"channelbot/handlers"
@@ -27,15 +29,10 @@ const shutdownGrace = 20 * time.Second
 // platformHTTP is the HTTP client for platform APIs.
 var platformHTTP = &http.Client{Timeout: 15 * time.Second}
 
-// wecomLimits keeps under WeCom's limits: 30 messages a minute and 1,000 an hour to
-// one member (the excess is dropped silently), and the app's own rate.
-func wecomLimits(perMinute int) bot.Limits {
-	return bot.Limits{
-		PerRecipient: []bot.Rate{bot.RateFor(30, time.Minute, 5), bot.RateFor(1000, time.Hour, 10)},
-		// Smoothed per second, which keeps every minute under perMinute too, with 2%
-		// to spare for the jitter between our clock and the platform's.
-		App: bot.RateFor(max(perMinute*98/100/60, 2), time.Second, 10),
-	}
+// textLimits are the sizes each platform's messages are split to, as its adapter
+// states them.
+func textLimits() bot.TextLimits {
+	return bot.TextLimits{models.PlatformWeCom: wecom.SplitBytes, models.PlatformFeishu: feishu.SplitBytes}
 }
 
 // serveCmd is the command line of serve.
@@ -61,7 +58,9 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	metrics := bot.NewMetrics(reg, func() float64 {
+	callbacks := handlers.NewMetrics(reg)
+	processed := inbox.NewMetrics(reg)
+	sends := outbox.NewMetrics(reg, func() float64 {
 		dctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
 		n, err := a.store.OutboxDepth(dctx)
@@ -71,8 +70,8 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 		return float64(n)
 	})
 
-	senders := map[string]bot.Sender{}
-	limits := map[string]bot.Limits{}
+	senders := map[string]outbox.Sender{}
+	limits := map[string]outbox.Limits{}
 	deps := handlers.Deps{
 		Log:     a.log,
 		Checks:  map[string]handlers.Pinger{"database": a.store, "state": a.state},
@@ -85,10 +84,10 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 			return err
 		}
 		senders[models.PlatformWeCom] = client
-		limits[models.PlatformWeCom] = wecomLimits(w.AppRatePerMinute)
+		limits[models.PlatformWeCom] = wecom.Limits(w.AppRatePerMinute)
 		wecomHandler = &handlers.WeCom{
 			Crypto:  wecom.Crypto{Token: w.Token.Reveal(), AESKey: w.AESKey.Reveal(), CorpID: w.CorpID},
-			AgentID: w.AgentID, Dedup: a.state, Store: a.store, Metrics: metrics, Log: a.log,
+			AgentID: w.AgentID, Dedup: a.state, Store: a.store, Metrics: callbacks, Log: a.log,
 		}
 		a.log.InfoContext(ctx, "wecom on", "corp_id", w.CorpID, "agent_id", w.AgentID)
 	}
@@ -107,7 +106,7 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 		limits[models.PlatformFeishu] = feishu.Limits()
 		feishuHandler = &handlers.Feishu{
 			Verifier: feishu.Verifier{AppID: f.AppID, VerificationToken: f.VerificationToken.Reveal(), EncryptKey: f.EncryptKey.Reveal()},
-			Dedup:    a.state, Store: a.store, Metrics: metrics, Log: a.log,
+			Dedup:    a.state, Store: a.store, Metrics: callbacks, Log: a.log,
 		}
 		if f.Mode == config.FeishuModeWebsocket {
 			if feishuStream, err = feishu.NewStream(f, feishuHandler, a.log); err != nil {
@@ -118,9 +117,9 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 		}
 		a.log.InfoContext(ctx, "feishu on", "app_id", f.AppID, "mode", f.Mode, "encrypted", f.EncryptKey != "")
 	}
-	dispatcher := bot.NewDispatcher(a.store, senders, limits, a.state, a.log, metrics)
+	dispatcher := outbox.NewDispatcher(a.store, senders, limits, a.state, a.log, sends)
 	dispatcher.Lease = a.cfg.OutboxLease
-	inbox := bot.NewInbox(a.bot, metrics, 8, 256, dispatcher.Wake)
+	pool := inbox.NewPool(a.bot, a.store, a.log, processed, 8, 256, dispatcher.Wake)
 	stopJobs, err := startJobs(ctx, a, dispatcher.Wake)
 	if err != nil {
 		return err
@@ -136,11 +135,11 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 			}}
 	}
 	if wecomHandler != nil {
-		wecomHandler.Inbox = inbox
+		wecomHandler.Inbox = pool
 		deps.WeCom = wecomHandler
 	}
 	if feishuHandler != nil {
-		feishuHandler.Inbox = inbox
+		feishuHandler.Inbox = pool
 		if feishuStream == nil {
 			deps.Feishu = feishuHandler
 		}
@@ -163,7 +162,7 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 	work, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWork()
 	var wg sync.WaitGroup
-	wg.Go(func() { _ = inbox.Run(work) })
+	wg.Go(func() { _ = pool.Run(work) })
 	wg.Go(func() { _ = dispatcher.Run(work) })
 	// The long connection is an input, like the HTTP server: it stops first.
 	// Its Run returns at once; the SDK's goroutines are left behind (see

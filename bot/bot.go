@@ -1,6 +1,9 @@
 // Package bot is channelbot's platform-neutral brain: a message in, records and
 // replies out. Platform adapters (bot/wecom, bot/feishu) and the console turn their
-// messages into an Inbound and deliver what Handle returns.
+// messages into an Inbound; the delivery runtime feeds Handle the stored messages
+// (bot/inbox) and delivers the replies it stores (bot/outbox). Neither is imported
+// here, and no platform's numbers are written here: main passes the message sizes
+// in (WithTextLimits).
 package bot
 
 import (
@@ -97,6 +100,7 @@ type Bot struct {
 	loc   *time.Location
 
 	checkEvery time.Duration
+	textLimits TextLimits
 	// OnCount, when set, runs after a stock count is saved (the jobs tell managers
 	// about stock-outs at once).
 	OnCount   func(ctx context.Context, customerID int64, productIDs []int64)
@@ -211,7 +215,7 @@ func (b *Bot) Handle(ctx context.Context, in Inbound) (*Outcome, error) {
 			ex.ReplyButtons = buttonsFor(t.ask, t.cat)
 		}
 	}
-	splitReplies(ex, in.Platform)
+	splitReplies(ex, in.Platform, b.textLimits)
 	if err := b.store.SaveExchange(ctx, ex); err != nil {
 		if errors.Is(err, models.ErrDuplicate) {
 			log.InfoContext(ctx, "duplicate message ignored")
@@ -270,6 +274,10 @@ func Route(u *models.User, prefer string) (platform, peer string) {
 	}
 	return u.Reach(prefer)
 }
+
+// Apology is the reply to a message that could not be handled: the one Handle gives
+// on an error, and the one the inbox sends for a message it gives up on.
+const Apology = msgInternal
 
 // fail logs err and returns the apology the user sees instead.
 func (b *Bot) fail(ctx context.Context, log *slog.Logger, ex *models.Exchange, err error) (*Outcome, error) {

@@ -3,7 +3,6 @@ package bot_test
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -127,5 +126,3 @@ func TestCatalogReloadsAfterImport(t *testing.T) {
 		t.Fatalf("count of the new product: %v %q", err, out)
 	}
 }
-
-func testLog() *slog.Logger { return slog.New(slog.DiscardHandler) }

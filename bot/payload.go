@@ -9,6 +9,13 @@ import (
 	"channelbot/models"
 )
 
+const (
+	msgGreeting        = "你好 %s！我是渠道助手 👋 拜访时直接发「盘点 客户 产品 数量」等，发「帮助」看全部写法。"
+	msgUnsupported     = "只支持文字、位置和图片哦。"
+	msgLocationNoVisit = "收到位置。先发「拜访 客户」再发位置，就能签到到这家客户。"
+	msgPhotoNoReport   = "收到照片，但24小时内没有你的记录可以附上。先报一条，再发照片。"
+)
+
 // runPayload answers a message that is not text: a location checks the rep in at the
 // visit in progress, a photo is evidence for the last report.
 func (t *turn) runPayload() error {

@@ -7,15 +7,18 @@ import (
 	"channelbot/models"
 )
 
-// maxTextBytes is how long one message may be on each platform; longer replies are
-// split. Zero means no limit.
-var maxTextBytes = map[string]int{
-	models.PlatformWeCom:  2048,
-	models.PlatformFeishu: 30000,
-}
+// TextLimits are how many bytes one message may hold, by platform; longer replies
+// are split. The platform adapters state their sizes (wecom.SplitBytes,
+// feishu.SplitBytes) and main gathers them. A platform not listed, or a zero,
+// means no limit.
+type TextLimits map[string]int
 
-// SplitFor cuts text into pieces that fit one message on platform.
-func SplitFor(platform, text string) []string { return splitText(text, maxTextBytes[platform]) }
+// Split cuts text into pieces that fit one message on platform.
+func (l TextLimits) Split(platform, text string) []string { return splitText(text, l[platform]) }
+
+// WithTextLimits sets how many bytes one message may hold on each platform (default:
+// no limit).
+func WithTextLimits(l TextLimits) Option { return func(b *Bot) { b.textLimits = l } }
 
 // splitText cuts text into pieces of at most limit bytes, at line ends where it can,
 // inside a line only when the line alone is too long (never inside a character).
@@ -50,7 +53,7 @@ func splitText(text string, limit int) []string {
 }
 
 // splitReplies makes every reply and notice of ex fit its platform.
-func splitReplies(ex *models.Exchange, platform string) {
+func splitReplies(ex *models.Exchange, platform string, maxTextBytes TextLimits) {
 	if inner := ex.Replies; inner != nil {
 		ex.Replies = func(id int64) []string {
 			var out []string

@@ -29,7 +29,7 @@ type Feishu struct {
 	Dedup    Marker
 	Store    *models.Store
 	Inbox    Inbox
-	Metrics  *bot.Metrics
+	Metrics  *Metrics
 	Log      *slog.Logger
 }
 

@@ -1,6 +1,7 @@
-// Package handlers is channelbot's HTTP surface: health and readiness now; webhooks,
-// metrics and the admin API as the platforms arrive. Handlers stay thin: they check,
-// hand off to bot, and answer.
+// Package handlers is channelbot's HTTP surface: health and readiness, the platform
+// webhooks, metrics and the admin API. Handlers stay thin: they check, store the
+// message in the inbox, hand it to the inbox workers (bot/inbox), and answer. The
+// callback counters (Metrics) are kept here, with the intake they count.
 package handlers
 
 import (

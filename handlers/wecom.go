@@ -41,7 +41,7 @@ type WeCom struct {
 	Dedup   Marker
 	Store   *models.Store
 	Inbox   Inbox
-	Metrics *bot.Metrics
+	Metrics *Metrics
 	Log     *slog.Logger
 }
 
@@ -116,7 +116,7 @@ func (h *WeCom) reject(w http.ResponseWriter, r *http.Request, err error) {
 
 // refuse answers a callback that failed its checks with status, counting and logging
 // why, but nothing of its content.
-func refuse(w http.ResponseWriter, r *http.Request, metrics *bot.Metrics, log *slog.Logger, platform, reason string, status int) {
+func refuse(w http.ResponseWriter, r *http.Request, metrics *Metrics, log *slog.Logger, platform, reason string, status int) {
 	metrics.Reject(platform, reason)
 	log.WarnContext(r.Context(), "callback rejected", "platform", platform, "reason", reason, "remote", r.RemoteAddr)
 	http.Error(w, http.StatusText(status), status)
@@ -126,7 +126,7 @@ func refuse(w http.ResponseWriter, r *http.Request, metrics *bot.Metrics, log *s
 // replicas through the Marker, with the database's unique key as a second line) and
 // hands it to the inbox. An error means nothing was stored and the mark is gone, so
 // the platform's retry is taken.
-func enqueueOnce(ctx context.Context, dedup Marker, store *models.Store, inbox Inbox, metrics *bot.Metrics, key string, in bot.Inbound) error {
+func enqueueOnce(ctx context.Context, dedup Marker, store *models.Store, inbox Inbox, metrics *Metrics, key string, in bot.Inbound) error {
 	first, err := dedup.SetNX(ctx, key, []byte("1"), dedupTTL)
 	if err != nil {
 		return fmt.Errorf("dedup: %w", err)

@@ -62,6 +62,9 @@ type Jobs struct {
 	// Policies, when set, adds the unacknowledged price policies to the visit
 	// reminders.
 	Policies PolicySource
+	// TextLimits are how long one message may be on each platform; longer
+	// messages are split. None: no limit.
+	TextLimits bot.TextLimits
 	// BatchSize is how many messages are committed together (default 1000).
 	BatchSize int
 }
@@ -220,7 +223,7 @@ func (e *emitter) send(u *models.User, item, text string) {
 	if !md {
 		text = strings.ReplaceAll(text, "**", "")
 	}
-	for i, part := range bot.SplitFor(platform, text) {
+	for i, part := range e.j.TextLimits.Split(platform, text) {
 		key := "job:" + e.key + ":" + u.ID + ":" + item
 		if i > 0 {
 			key += fmt.Sprintf("/%d", i+1)

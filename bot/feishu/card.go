@@ -7,7 +7,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"channelbot/bot"
+	"channelbot/bot/outbox"
 )
 
 // Card limits (platforms.md §4.2).
@@ -96,7 +96,7 @@ func newCard(text string, markdown bool) *card {
 
 // questionCard is newCard with a row of buttons; a click answers with the
 // button's key (see CardAction).
-func questionCard(text string, markdown bool, buttons []bot.Button, outbox int64) *card {
+func questionCard(text string, markdown bool, buttons []outbox.Button, outbox int64) *card {
 	c := newCard(text, markdown)
 	row := actionElement{Tag: "action"}
 	for _, b := range buttons {

@@ -18,17 +18,22 @@ import (
 	larkim "github.com/larksuite/oapi-sdk-go/v3/service/im/v1"
 
 	"channelbot/bot"
+	"channelbot/bot/outbox"
 	"channelbot/bot/state"
 	"channelbot/config"
 )
 
-var _ bot.Sender = (*Client)(nil)
+var _ outbox.Sender = (*Client)(nil)
 
 // Limits of the send and reply APIs (platforms.md §4.2, §4.3).
 const (
 	// MaxTextBytes is the most a text message may hold; the outbound
 	// pipeline splits replies well below it.
 	MaxTextBytes = 150 << 10
+	// SplitBytes is the size the bot splits longer replies to: under
+	// MaxCardBytes, so that a reply sent as a card (markdown, buttons)
+	// mostly fits one, and far under MaxTextBytes.
+	SplitBytes = 30000
 	// MaxUUIDLen is the longest uuid (the idempotency key) Feishu takes.
 	MaxUUIDLen = 50
 
@@ -47,10 +52,10 @@ const (
 // at most 4 a second to one recipient (bursts of 4, then one a second), and
 // a smooth 980 a minute for the app with bursts of 30, which keeps every
 // second under 50 (30 plus a second's 16).
-func Limits() bot.Limits {
-	return bot.Limits{
-		PerRecipient: []bot.Rate{bot.RateFor(4, time.Second, 4)},
-		App:          bot.RateFor(980, time.Minute, 30),
+func Limits() outbox.Limits {
+	return outbox.Limits{
+		PerRecipient: []outbox.Rate{outbox.RateFor(4, time.Second, 4)},
+		App:          outbox.RateFor(980, time.Minute, 30),
 	}
 }
 
@@ -181,14 +186,14 @@ type result struct {
 // uuid m.Key(), so a retry within an hour is not delivered twice.
 //
 // A token Feishu rejects (99991663, 99991664, 99991671) is evicted from the
-// shared cache and the send retried once. Refusals are *bot.SendError:
+// shared cache and the send retried once. Refusals are *outbox.SendError:
 // permanent for a message Feishu will never take (an unknown or foreign
 // open_id, the bot not in the chat or not available to the user, no
 // permission, too long, a bad app secret; see classify), temporary with
 // RetryAfter when throttled (99991400 or HTTP 429: x-ogw-ratelimit-reset;
 // 230020; 11232). Network errors are plain (temporary) errors. Errors never
 // contain the secret or a token.
-func (c *Client) Send(ctx context.Context, m bot.Outgoing) error {
+func (c *Client) Send(ctx context.Context, m outbox.Outgoing) error {
 	msgType, content, err := c.content(ctx, m)
 	if err != nil {
 		return err
@@ -267,12 +272,12 @@ func (c *Client) call(ctx context.Context, reply bool, quote, to, msgType, conte
 
 // refuse is a permanent SendError for a message Send will not try: Feishu
 // would refuse it too. Its Code is 0: the refusal is ours.
-func refuse(format string, args ...any) *bot.SendError {
-	return &bot.SendError{Permanent: true, Reason: fmt.Sprintf(format, args...)}
+func refuse(format string, args ...any) *outbox.SendError {
+	return &outbox.SendError{Permanent: true, Reason: fmt.Sprintf(format, args...)}
 }
 
 // content returns the msg_type and content (a JSON string) for m.
-func (c *Client) content(ctx context.Context, m bot.Outgoing) (string, string, error) {
+func (c *Client) content(ctx context.Context, m outbox.Outgoing) (string, string, error) {
 	if strings.TrimSpace(m.Text) == "" {
 		return "", "", refuse("empty text")
 	}
@@ -333,12 +338,12 @@ var permanent = map[int]string{
 	10014:    "invalid app secret (FEISHU_APP_SECRET)",
 }
 
-// classify maps an answer to nil (sent) or a *bot.SendError.
-func classify(r result) *bot.SendError {
+// classify maps an answer to nil (sent) or a *outbox.SendError.
+func classify(r result) *outbox.SendError {
 	if r.code == 0 && r.status < 300 {
 		return nil
 	}
-	se := &bot.SendError{Code: r.code, Reason: r.msg}
+	se := &outbox.SendError{Code: r.code, Reason: r.msg}
 	if r.code == 0 {
 		se.Reason = fmt.Sprintf("HTTP %d", r.status)
 	}
@@ -372,7 +377,7 @@ func retryAfter(h http.Header, def time.Duration) time.Duration {
 }
 
 // callError turns an error of the SDK call into what Send returns: a token
-// fetch Feishu refused is a *bot.SendError classified like a send; anything
+// fetch Feishu refused is a *outbox.SendError classified like a send; anything
 // else (network, timeout, store) a plain, temporary error without secrets.
 func (c *Client) callError(err error) error {
 	var ce larkcore.CodeError

@@ -17,9 +17,9 @@ import (
 
 	"github.com/alicebob/miniredis/v2"
 
-	"channelbot/bot"
 	"channelbot/bot/feishu"
 	"channelbot/bot/feishu/feishutest"
+	"channelbot/bot/outbox"
 	"channelbot/bot/state"
 	"channelbot/config"
 )
@@ -82,18 +82,18 @@ func (f *fixture) cachedToken(t *testing.T) string {
 	return string(v)
 }
 
-func sendErr(t *testing.T, err error) *bot.SendError {
+func sendErr(t *testing.T, err error) *outbox.SendError {
 	t.Helper()
-	var se *bot.SendError
+	var se *outbox.SendError
 	if !errors.As(err, &se) {
-		t.Fatalf("error = %v (%T), want *bot.SendError", err, err)
+		t.Fatalf("error = %v (%T), want *outbox.SendError", err, err)
 	}
 	return se
 }
 
 func TestSendText(t *testing.T) {
 	f := newFixture(t)
-	m := bot.Outgoing{ID: 7, To: "ou_r01li", Text: "✅ 盘点已记录 #1\n本存 120箱", ReplyTo: "om_private"}
+	m := outbox.Outgoing{ID: 7, To: "ou_r01li", Text: "✅ 盘点已记录 #1\n本存 120箱", ReplyTo: "om_private"}
 	if err := f.c.Send(context.Background(), m); err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +110,7 @@ func TestSendText(t *testing.T) {
 func TestSendReplyInGroup(t *testing.T) {
 	f := newFixture(t)
 	f.srv.AddMessage("om_group", "oc_team")
-	m := bot.Outgoing{ID: 8, To: "ou_r01li", Text: "收到", ReplyTo: feishu.InboundID(&feishu.Message{MessageID: "om_group", ChatType: "group"})}
+	m := outbox.Outgoing{ID: 8, To: "ou_r01li", Text: "收到", ReplyTo: feishu.InboundID(&feishu.Message{MessageID: "om_group", ChatType: "group"})}
 	if err := f.c.Send(context.Background(), m); err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +120,7 @@ func TestSendReplyInGroup(t *testing.T) {
 	}
 	// A click in a group: the reply quotes the card.
 	f.srv.AddMessage("om_card", "oc_team")
-	m = bot.Outgoing{ID: 9, To: "ou_r01li", Text: "已记录", ReplyTo: feishu.ClickID("ev1", "om_card", true)}
+	m = outbox.Outgoing{ID: 9, To: "ou_r01li", Text: "已记录", ReplyTo: feishu.ClickID("ev1", "om_card", true)}
 	if err := f.c.Send(context.Background(), m); err != nil {
 		t.Fatal(err)
 	}
@@ -132,18 +132,18 @@ func TestSendReplyInGroup(t *testing.T) {
 func TestSendCards(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	if err := f.c.Send(ctx, bot.Outgoing{ID: 1, To: "ou_m01wang", Markdown: true, Text: "## ⚠️ 断货预警\n- **张记商贸** 苹果汁 剩 2 箱"}); err != nil {
+	if err := f.c.Send(ctx, outbox.Outgoing{ID: 1, To: "ou_m01wang", Markdown: true, Text: "## ⚠️ 断货预警\n- **张记商贸** 苹果汁 剩 2 箱"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.c.Send(ctx, bot.Outgoing{ID: 2, To: "ou_m01wang", Markdown: true, Text: "# 📊 周报\n本周拜访 **12** 家"}); err != nil {
+	if err := f.c.Send(ctx, outbox.Outgoing{ID: 2, To: "ou_m01wang", Markdown: true, Text: "# 📊 周报\n本周拜访 **12** 家"}); err != nil {
 		t.Fatal(err)
 	}
-	q := bot.Outgoing{ID: 3, To: "ou_r01li", Text: "🤔 张记商贸 的盘点数比上次还多，先没保存：\n苹果汁1L 本存 99箱",
-		Buttons: []bot.Button{{Text: "确认", Key: "确认"}, {Text: "取消", Key: "取消"}}}
+	q := outbox.Outgoing{ID: 3, To: "ou_r01li", Text: "🤔 张记商贸 的盘点数比上次还多，先没保存：\n苹果汁1L 本存 99箱",
+		Buttons: []outbox.Button{{Text: "确认", Key: "确认"}, {Text: "取消", Key: "取消"}}}
 	if err := f.c.Send(ctx, q); err != nil {
 		t.Fatal(err)
 	}
-	choose := bot.Outgoing{ID: 4, To: "ou_r01li", Text: "哪个客户？", Buttons: []bot.Button{{Text: "1 张记商贸", Key: "1"}, {Text: "2 张氏便利店", Key: "2"}, {Text: "取消", Key: "取消"}}}
+	choose := outbox.Outgoing{ID: 4, To: "ou_r01li", Text: "哪个客户？", Buttons: []outbox.Button{{Text: "1 张记商贸", Key: "1"}, {Text: "2 张氏便利店", Key: "2"}, {Text: "取消", Key: "取消"}}}
 	if err := f.c.Send(ctx, choose); err != nil {
 		t.Fatal(err)
 	}
@@ -174,7 +174,7 @@ func TestSendCards(t *testing.T) {
 func TestSendTooLargeCardAsText(t *testing.T) {
 	f := newFixture(t)
 	text := "标题\n" + strings.Repeat("很长的日报内容\n", 1600) // ~35 KB: a card cannot hold it
-	if err := f.c.Send(context.Background(), bot.Outgoing{ID: 1, To: "ou_m01wang", Markdown: true, Text: text}); err != nil {
+	if err := f.c.Send(context.Background(), outbox.Outgoing{ID: 1, To: "ou_m01wang", Markdown: true, Text: text}); err != nil {
 		t.Fatal(err)
 	}
 	if s := f.srv.Sent()[0]; s.MsgType != "text" || s.Text != text {
@@ -184,12 +184,12 @@ func TestSendTooLargeCardAsText(t *testing.T) {
 
 func TestSendRefuses(t *testing.T) {
 	f := newFixture(t)
-	for name, m := range map[string]bot.Outgoing{
+	for name, m := range map[string]outbox.Outgoing{
 		"empty text":         {ID: 1, To: "ou_r01li", Text: "  "},
 		"no recipient":       {ID: 2, Text: "hi"},
 		"too long":           {ID: 3, To: "ou_r01li", Text: strings.Repeat("x", feishu.MaxTextBytes+1)},
-		"button without key": {ID: 4, To: "ou_r01li", Text: "q", Buttons: []bot.Button{{Text: "a"}}},
-		"button key twice":   {ID: 5, To: "ou_r01li", Text: "q", Buttons: []bot.Button{{Text: "a", Key: "1"}, {Text: "b", Key: "1"}}},
+		"button without key": {ID: 4, To: "ou_r01li", Text: "q", Buttons: []outbox.Button{{Text: "a"}}},
+		"button key twice":   {ID: 5, To: "ou_r01li", Text: "q", Buttons: []outbox.Button{{Text: "a", Key: "1"}, {Text: "b", Key: "1"}}},
 	} {
 		se := sendErr(t, f.c.Send(context.Background(), m))
 		if !se.Permanent || se.Code != 0 {
@@ -203,7 +203,7 @@ func TestSendRefuses(t *testing.T) {
 
 func TestSendUUIDDedup(t *testing.T) {
 	f := newFixture(t)
-	m := bot.Outgoing{ID: 11, To: "ou_r01li", Text: "一次"}
+	m := outbox.Outgoing{ID: 11, To: "ou_r01li", Text: "一次"}
 	for range 2 {
 		if err := f.c.Send(context.Background(), m); err != nil {
 			t.Fatal(err)
@@ -226,7 +226,7 @@ func TestTokenShared(t *testing.T) {
 	f := &fixture{srv: feishutest.NewServer(t, appID, testSecret), st: st, log: &logBuffer{}}
 	a, b := f.client(t, st, testSecret), f.client(t, st, testSecret)
 	for i, c := range []*feishu.Client{a, b, a, b} {
-		if err := c.Send(ctx, bot.Outgoing{ID: int64(i + 1), To: "ou_r01li", Text: "hi"}); err != nil {
+		if err := c.Send(ctx, outbox.Outgoing{ID: int64(i + 1), To: "ou_r01li", Text: "hi"}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -248,7 +248,7 @@ func TestTokenConcurrent(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range 20 {
 		wg.Go(func() {
-			if err := f.c.Send(context.Background(), bot.Outgoing{ID: int64(100 + i), To: "ou_r01li", Text: "hi"}); err != nil {
+			if err := f.c.Send(context.Background(), outbox.Outgoing{ID: int64(100 + i), To: "ou_r01li", Text: "hi"}); err != nil {
 				t.Error(err)
 			}
 		})
@@ -267,13 +267,13 @@ func TestTokenConcurrent(t *testing.T) {
 func TestTokenInvalid(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	if err := f.c.Send(ctx, bot.Outgoing{ID: 1, To: "ou_r01li", Text: "一"}); err != nil {
+	if err := f.c.Send(ctx, outbox.Outgoing{ID: 1, To: "ou_r01li", Text: "一"}); err != nil {
 		t.Fatal(err)
 	}
 	old := f.cachedToken(t)
 	f.srv.ExpireTokens()
 	calls := f.srv.Calls()
-	if err := f.c.Send(ctx, bot.Outgoing{ID: 2, To: "ou_r01li", Text: "二"}); err != nil {
+	if err := f.c.Send(ctx, outbox.Outgoing{ID: 2, To: "ou_r01li", Text: "二"}); err != nil {
 		t.Fatal(err)
 	}
 	if n := f.srv.TokenFetches(); n != 2 {
@@ -291,7 +291,7 @@ func TestTokenInvalid(t *testing.T) {
 	}
 	// A token refused twice in a row is a temporary failure, not a loop.
 	f.srv.FailNext(99991663, 4)
-	se := sendErr(t, f.c.Send(ctx, bot.Outgoing{ID: 3, To: "ou_r01li", Text: "三"}))
+	se := sendErr(t, f.c.Send(ctx, outbox.Outgoing{ID: 3, To: "ou_r01li", Text: "三"}))
 	if se.Permanent || se.Code != 99991663 {
 		t.Errorf("SendError = %+v, want temporary 99991663", se)
 	}
@@ -307,7 +307,7 @@ func TestTokenAnotherReplicaHoldsLock(t *testing.T) {
 	}
 	tctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
 	defer cancel()
-	if err := f.c.Send(tctx, bot.Outgoing{ID: 1, To: "ou_r01li", Text: "hi"}); !errors.Is(err, context.DeadlineExceeded) {
+	if err := f.c.Send(tctx, outbox.Outgoing{ID: 1, To: "ou_r01li", Text: "hi"}); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("Send = %v, want DeadlineExceeded", err)
 	}
 	if n := f.srv.TokenFetches(); n != 0 {
@@ -318,7 +318,7 @@ func TestTokenAnotherReplicaHoldsLock(t *testing.T) {
 func TestSendRateLimited(t *testing.T) {
 	f := newFixture(t)
 	f.srv.RateLimitNext(1, 7)
-	se := sendErr(t, f.c.Send(context.Background(), bot.Outgoing{ID: 1, To: "ou_r01li", Text: "hi"}))
+	se := sendErr(t, f.c.Send(context.Background(), outbox.Outgoing{ID: 1, To: "ou_r01li", Text: "hi"}))
 	if se.Permanent || se.Code != 99991400 || se.RetryAfter != 7*time.Second {
 		t.Errorf("SendError = %+v, want temporary, RetryAfter 7s", se)
 	}
@@ -346,21 +346,21 @@ func TestSendErrors(t *testing.T) {
 	for _, tt := range tests {
 		f := newFixture(t)
 		f.srv.FailNext(tt.code, 1)
-		se := sendErr(t, f.c.Send(context.Background(), bot.Outgoing{ID: 1, To: "ou_r01li", Text: "hi"}))
+		se := sendErr(t, f.c.Send(context.Background(), outbox.Outgoing{ID: 1, To: "ou_r01li", Text: "hi"}))
 		if se.Code != tt.code || se.Permanent != tt.permanent || se.RetryAfter != tt.retryAfter {
 			t.Errorf("code %d: %+v, want permanent %v, RetryAfter %v", tt.code, se, tt.permanent, tt.retryAfter)
 		}
 	}
 	f := newFixture(t)
 	// An open_id Feishu does not know (another app's, a typo).
-	se := sendErr(t, f.c.Send(context.Background(), bot.Outgoing{ID: 1, To: "ou_stranger", Text: "hi"}))
+	se := sendErr(t, f.c.Send(context.Background(), outbox.Outgoing{ID: 1, To: "ou_stranger", Text: "hi"}))
 	if !se.Permanent || se.Code != 230001 || !strings.Contains(se.Reason, "receive_id") {
 		t.Errorf("unknown user: %+v", se)
 	}
 	// A gateway answering HTML: temporary, not a SendError.
 	f.srv.FailNextHTTP(http.StatusBadGateway, 1)
-	err := f.c.Send(context.Background(), bot.Outgoing{ID: 2, To: "ou_r01li", Text: "hi"})
-	var se2 *bot.SendError
+	err := f.c.Send(context.Background(), outbox.Outgoing{ID: 2, To: "ou_r01li", Text: "hi"})
+	var se2 *outbox.SendError
 	if err == nil || errors.As(err, &se2) {
 		t.Errorf("HTTP 502: %v, want a plain error", err)
 	}
@@ -372,8 +372,8 @@ func TestSendUnreachable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = c.Send(context.Background(), bot.Outgoing{ID: 1, To: "ou_r01li", Text: "hi"})
-	var se *bot.SendError
+	err = c.Send(context.Background(), outbox.Outgoing{ID: 1, To: "ou_r01li", Text: "hi"})
+	var se *outbox.SendError
 	if err == nil || errors.As(err, &se) || strings.Contains(err.Error(), testSecret) {
 		t.Errorf("Send to nowhere = %v, want a plain error without the secret", err)
 	}
@@ -387,7 +387,7 @@ func TestWrongSecret(t *testing.T) {
 	f := newFixture(t)
 	const wrong = "wrong-secret-7f3a9b"
 	c := f.client(t, f.st, wrong)
-	se := sendErr(t, c.Send(context.Background(), bot.Outgoing{ID: 1, To: "ou_r01li", Text: "hi"}))
+	se := sendErr(t, c.Send(context.Background(), outbox.Outgoing{ID: 1, To: "ou_r01li", Text: "hi"}))
 	if !se.Permanent || se.Code != 10014 {
 		t.Errorf("SendError = %+v, want permanent 10014", se)
 	}
@@ -427,12 +427,12 @@ func TestCheck(t *testing.T) {
 func TestLogsHideTokenAndSecret(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	if err := f.c.Send(ctx, bot.Outgoing{ID: 1, To: "ou_r01li", Text: "x"}); err != nil {
+	if err := f.c.Send(ctx, outbox.Outgoing{ID: 1, To: "ou_r01li", Text: "x"}); err != nil {
 		t.Fatal(err)
 	}
 	tok := f.cachedToken(t)
 	f.srv.ExpireTokens()
-	if err := f.c.Send(ctx, bot.Outgoing{ID: 2, To: "ou_r01li", Text: "y"}); err != nil {
+	if err := f.c.Send(ctx, outbox.Outgoing{ID: 2, To: "ou_r01li", Text: "y"}); err != nil {
 		t.Fatal(err)
 	}
 	logs := f.log.String()

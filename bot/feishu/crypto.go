@@ -14,6 +14,10 @@
 //
 // Receiving is pure: [Verifier.Open] and the parsers do no I/O, so the HTTP
 // handler can verify, decrypt and acknowledge within Feishu's 3 s.
+//
+// The package states Feishu's limits, and nothing else repeats them: the size
+// replies are split to ([SplitBytes]) and the send rates the outbox keeps to
+// ([Limits]).
 package feishu
 
 import (

@@ -3,7 +3,7 @@ package feishu
 import "strings"
 
 // The bot keeps one ID per inbound message (bot.Inbound.MsgID), stored with
-// the message and handed back to the sender as bot.Outgoing.ReplyTo. Feishu
+// the message and handed back to the sender as outbox.Outgoing.ReplyTo. Feishu
 // answers a group message by quoting it (the reply API) and a private one by
 // writing to the sender's open_id, so the ID also says which:
 //

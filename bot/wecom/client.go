@@ -20,17 +20,25 @@ import (
 	"github.com/silenceper/wechat/v2/util"
 
 	"channelbot/bot"
+	"channelbot/bot/outbox"
 	"channelbot/bot/state"
 	"channelbot/config"
 )
 
-var _ bot.Sender = (*Client)(nil)
+var _ outbox.Sender = (*Client)(nil)
 
 // Limits of message/send (platforms.md §2.2; template_card: path/94945).
 const (
 	// MaxContentBytes is the most text.content or markdown.content may
 	// hold. The caller splits longer text; Send refuses it.
 	MaxContentBytes = 2048
+	// SplitBytes is the size the bot splits longer replies to: all that one
+	// message may hold.
+	SplitBytes = MaxContentBytes
+	// MemberPerMinute and MemberPerHour are how many messages one member may
+	// get from the app; WeCom drops the excess silently.
+	MemberPerMinute = 30
+	MemberPerHour   = 1000
 	// MaxButtons is the most buttons a button_interaction card shows.
 	MaxButtons = 6
 
@@ -67,6 +75,18 @@ const (
 	pollMax      = 250 * time.Millisecond
 	redactedText = "REDACTED"
 )
+
+// Limits returns WeCom's send limits as the outbound dispatcher applies them:
+// MemberPerMinute and MemberPerHour to one member, and the app's own rate of
+// perMinute messages (config.WeCom.AppRatePerMinute), smoothed per second,
+// which keeps every minute under perMinute too, with 2% to spare for the
+// jitter between our clock and the platform's.
+func Limits(perMinute int) outbox.Limits {
+	return outbox.Limits{
+		PerRecipient: []outbox.Rate{outbox.RateFor(MemberPerMinute, time.Minute, 5), outbox.RateFor(MemberPerHour, time.Hour, 10)},
+		App:          outbox.RateFor(max(perMinute*98/100/60, 2), time.Second, 10),
+	}
+}
 
 // Client sends messages as one WeCom app through the message/send API and
 // keeps the app's access_token in a state.Store shared by all replicas.
@@ -355,14 +375,14 @@ func (c *Client) call(ctx context.Context, method, path, token string, query url
 // content after a crash is not delivered twice.
 //
 // A token WeCom rejects (40014, 42001, 42009) is evicted and the send
-// retried once with a fresh one. Refusals are *bot.SendError: permanent for
+// retried once with a fresh one. Refusals are *outbox.SendError: permanent for
 // an unknown user (81013, 40003, or a non-empty invaliduser), an IP not
 // allowed (60020), a bad secret (40001), another app's token (301002), a
 // forbidden API (48002) and a message WeCom cannot take (checked here
 // first: text over 2048 bytes, no recipient, bad buttons); temporary with
 // RetryAfter for -1, 45009 (60 s) and 45033. Network errors and HTTP 5xx
 // are plain (temporary) errors.
-func (c *Client) Send(ctx context.Context, m bot.Outgoing) error {
+func (c *Client) Send(ctx context.Context, m outbox.Outgoing) error {
 	req, err := c.request(ctx, m)
 	if err != nil {
 		return err
@@ -403,22 +423,22 @@ func (c *Client) Send(ctx context.Context, m bot.Outgoing) error {
 	return nil
 }
 
-// sendResult turns a message/send answer into nil or *bot.SendError.
+// sendResult turns a message/send answer into nil or *outbox.SendError.
 func sendResult(r apiResponse) error {
 	if r.ErrCode != 0 {
 		return classify(r.ErrCode, r.ErrMsg)
 	}
 	if r.InvalidUser != "" {
-		return &bot.SendError{Permanent: true, Reason: "unknown user (invaliduser " + r.InvalidUser + ")"}
+		return &outbox.SendError{Permanent: true, Reason: "unknown user (invaliduser " + r.InvalidUser + ")"}
 	}
 	if r.UnlicensedUser != "" {
-		return &bot.SendError{Permanent: true, Reason: "user has no license (unlicenseduser " + r.UnlicensedUser + ")"}
+		return &outbox.SendError{Permanent: true, Reason: "user has no license (unlicenseduser " + r.UnlicensedUser + ")"}
 	}
 	return nil
 }
 
 // sendTokenError turns a token failure into what Send returns: a refusal
-// WeCom gave is a *bot.SendError classified like a send's; anything else
+// WeCom gave is a *outbox.SendError classified like a send's; anything else
 // (network, store) stays a plain, temporary error.
 func sendTokenError(err error) error {
 	var ae *APIError
@@ -431,8 +451,8 @@ func sendTokenError(err error) error {
 }
 
 // classify maps a WeCom errcode (path/90313) to a SendError.
-func classify(code int, msg string) *bot.SendError {
-	se := &bot.SendError{Code: code, Reason: msg}
+func classify(code int, msg string) *outbox.SendError {
+	se := &outbox.SendError{Code: code, Reason: msg}
 	switch code {
 	case 40001, // invalid secret
 		40003, 81013, 82001, // invalid or unknown user
@@ -489,12 +509,12 @@ type cardButton struct {
 
 // refuse is a permanent SendError for a message Send will not try: WeCom
 // would refuse it too. Its Code is 0: the refusal is ours.
-func refuse(format string, args ...any) *bot.SendError {
-	return &bot.SendError{Permanent: true, Reason: fmt.Sprintf(format, args...)}
+func refuse(format string, args ...any) *outbox.SendError {
+	return &outbox.SendError{Permanent: true, Reason: fmt.Sprintf(format, args...)}
 }
 
 // request builds the message/send body for m, or refuses m.
-func (c *Client) request(ctx context.Context, m bot.Outgoing) (*sendRequest, error) {
+func (c *Client) request(ctx context.Context, m outbox.Outgoing) (*sendRequest, error) {
 	switch {
 	case m.To == "":
 		return nil, refuse("no recipient")
@@ -535,7 +555,7 @@ var taskIDChars = regexp.MustCompile(`^[0-9a-zA-Z_\-@]+$`)
 // card builds a button_interaction template card: the first line of the
 // text is the title, the rest the sub-title, and the buttons (at most
 // MaxButtons; more are dropped with a warning) answer with their keys.
-func (c *Client) card(ctx context.Context, m bot.Outgoing) (*templateCard, error) {
+func (c *Client) card(ctx context.Context, m outbox.Outgoing) (*templateCard, error) {
 	title, sub, cut := cardText(m.Text)
 	if title == "" && sub == "" {
 		return nil, refuse("empty text")

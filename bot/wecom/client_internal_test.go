@@ -8,7 +8,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"channelbot/bot"
+	"channelbot/bot/outbox"
 )
 
 func TestCardText(t *testing.T) {
@@ -66,7 +66,7 @@ func TestSendResult(t *testing.T) {
 			if err == nil {
 				return
 			}
-			var se *bot.SendError
+			var se *outbox.SendError
 			if !errors.As(err, &se) || se.Permanent != tt.permanent || se.RetryAfter != tt.retry {
 				t.Errorf("sendResult(%+v) = %+v", tt.r, err)
 			}

@@ -19,7 +19,7 @@ import (
 
 	"github.com/alicebob/miniredis/v2"
 
-	"channelbot/bot"
+	"channelbot/bot/outbox"
 	"channelbot/bot/state"
 	"channelbot/bot/wecom"
 	"channelbot/bot/wecom/wecomtest"
@@ -130,7 +130,7 @@ func TestSendText(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	text := "库存提醒：<华联超市> A款 & B款 只剩 3 箱\n请补货"
-	if err := f.c.Send(ctx, bot.Outgoing{ID: 1, To: "ZhangJianGuo", Text: text}); err != nil {
+	if err := f.c.Send(ctx, outbox.Outgoing{ID: 1, To: "ZhangJianGuo", Text: text}); err != nil {
 		t.Fatalf("Send: %v", err)
 	}
 	sent := f.srv.Sent()
@@ -145,7 +145,7 @@ func TestSendText(t *testing.T) {
 func TestSendMarkdown(t *testing.T) {
 	f := newFixture(t)
 	text := "**本周拜访**\n> 华联超市：<font color=\"warning\">缺货</font>"
-	if err := f.c.Send(context.Background(), bot.Outgoing{ID: 2, To: "u1", Text: text, Markdown: true}); err != nil {
+	if err := f.c.Send(context.Background(), outbox.Outgoing{ID: 2, To: "u1", Text: text, Markdown: true}); err != nil {
 		t.Fatalf("Send: %v", err)
 	}
 	if s := f.srv.Sent(); len(s) != 1 || s[0].MsgType != "markdown" || s[0].Content != text {
@@ -156,8 +156,8 @@ func TestSendMarkdown(t *testing.T) {
 func TestSendCard(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	buttons := []bot.Button{{Text: "确认", Key: "confirm"}, {Text: "修改", Key: "edit"}, {Text: "取消", Key: "cancel"}}
-	m := bot.Outgoing{ID: 42, To: "u1", Text: "确认订单？\n华联超市 A款洗衣液 20 箱\n送货：周五", Buttons: buttons}
+	buttons := []outbox.Button{{Text: "确认", Key: "confirm"}, {Text: "修改", Key: "edit"}, {Text: "取消", Key: "cancel"}}
+	m := outbox.Outgoing{ID: 42, To: "u1", Text: "确认订单？\n华联超市 A款洗衣液 20 箱\n送货：周五", Buttons: buttons}
 	if err := f.c.Send(ctx, m); err != nil {
 		t.Fatalf("Send: %v", err)
 	}
@@ -189,14 +189,14 @@ func TestSendCard(t *testing.T) {
 
 func TestSendCardShapes(t *testing.T) {
 	long := strings.Repeat("很长的标题", 10) // 50 runes
-	many := make([]bot.Button, 8)
+	many := make([]outbox.Button, 8)
 	for i := range many {
-		many[i] = bot.Button{Text: fmt.Sprint("选项", i), Key: fmt.Sprint("k", i)}
+		many[i] = outbox.Button{Text: fmt.Sprint("选项", i), Key: fmt.Sprint("k", i)}
 	}
 	tests := []struct {
 		name      string
 		text      string
-		buttons   []bot.Button
+		buttons   []outbox.Button
 		wantTitle string
 		check     func(t *testing.T, s wecomtest.Sent)
 	}{
@@ -217,7 +217,7 @@ func TestSendCardShapes(t *testing.T) {
 				t.Errorf("buttons = %v", s.Buttons)
 			}
 		}},
-		{"button without text shows its key", "选", []bot.Button{{Key: "yes"}}, "选", func(t *testing.T, s wecomtest.Sent) {
+		{"button without text shows its key", "选", []outbox.Button{{Key: "yes"}}, "选", func(t *testing.T, s wecomtest.Sent) {
 			if s.Buttons[0].Text != "yes" {
 				t.Errorf("buttons = %v", s.Buttons)
 			}
@@ -226,7 +226,7 @@ func TestSendCardShapes(t *testing.T) {
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t)
-			if err := f.c.Send(context.Background(), bot.Outgoing{ID: int64(i), To: "u1", Text: tt.text, Buttons: tt.buttons}); err != nil {
+			if err := f.c.Send(context.Background(), outbox.Outgoing{ID: int64(i), To: "u1", Text: tt.text, Buttons: tt.buttons}); err != nil {
 				t.Fatalf("Send: %v", err)
 			}
 			s := f.srv.Sent()
@@ -250,31 +250,31 @@ func TestSendRefusesBadMessages(t *testing.T) {
 	f := newFixture(t)
 	tests := []struct {
 		name string
-		m    bot.Outgoing
+		m    outbox.Outgoing
 	}{
-		{"text over 2048 bytes", bot.Outgoing{To: "u1", Text: strings.Repeat("库", 683)}}, // 2049 bytes
-		{"markdown over 2048 bytes", bot.Outgoing{To: "u1", Text: strings.Repeat("x", 2049), Markdown: true}},
-		{"empty text", bot.Outgoing{To: "u1", Text: " \n"}},
-		{"no recipient", bot.Outgoing{Text: "hi"}},
-		{"everyone", bot.Outgoing{To: "@all", Text: "hi"}},
-		{"two recipients", bot.Outgoing{To: "u1|u2", Text: "hi"}},
-		{"card without text", bot.Outgoing{To: "u1", Buttons: []bot.Button{{Text: "a", Key: "a"}}}},
-		{"button without key", bot.Outgoing{To: "u1", Text: "?", Buttons: []bot.Button{{Text: "a"}}}},
-		{"duplicate button keys", bot.Outgoing{To: "u1", Text: "?", Buttons: []bot.Button{{Text: "a", Key: "k"}, {Text: "b", Key: "k"}}}},
+		{"text over 2048 bytes", outbox.Outgoing{To: "u1", Text: strings.Repeat("库", 683)}}, // 2049 bytes
+		{"markdown over 2048 bytes", outbox.Outgoing{To: "u1", Text: strings.Repeat("x", 2049), Markdown: true}},
+		{"empty text", outbox.Outgoing{To: "u1", Text: " \n"}},
+		{"no recipient", outbox.Outgoing{Text: "hi"}},
+		{"everyone", outbox.Outgoing{To: "@all", Text: "hi"}},
+		{"two recipients", outbox.Outgoing{To: "u1|u2", Text: "hi"}},
+		{"card without text", outbox.Outgoing{To: "u1", Buttons: []outbox.Button{{Text: "a", Key: "a"}}}},
+		{"button without key", outbox.Outgoing{To: "u1", Text: "?", Buttons: []outbox.Button{{Text: "a"}}}},
+		{"duplicate button keys", outbox.Outgoing{To: "u1", Text: "?", Buttons: []outbox.Button{{Text: "a", Key: "k"}, {Text: "b", Key: "k"}}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			err := f.c.Send(context.Background(), tt.m)
-			var se *bot.SendError
+			var se *outbox.SendError
 			if !errors.As(err, &se) || !se.Permanent {
-				t.Fatalf("Send = %v, want a permanent *bot.SendError", err)
+				t.Fatalf("Send = %v, want a permanent *outbox.SendError", err)
 			}
 		})
 	}
 	if n := f.srv.TokenFetches(); n != 0 {
 		t.Errorf("TokenFetches = %d: refused messages must not reach WeCom", n)
 	}
-	if f.c.Send(context.Background(), bot.Outgoing{To: "u1", Text: strings.Repeat("库", 682)}) != nil { // 2046 bytes
+	if f.c.Send(context.Background(), outbox.Outgoing{To: "u1", Text: strings.Repeat("库", 682)}) != nil { // 2046 bytes
 		t.Error("Send of 2046 bytes failed")
 	}
 }
@@ -288,7 +288,7 @@ func TestTokenCachedAndShared(t *testing.T) {
 		if i%2 == 1 {
 			c = other
 		}
-		if err := c.Send(ctx, bot.Outgoing{ID: int64(i), To: "u1", Text: fmt.Sprint("消息 ", i)}); err != nil {
+		if err := c.Send(ctx, outbox.Outgoing{ID: int64(i), To: "u1", Text: fmt.Sprint("消息 ", i)}); err != nil {
 			t.Fatalf("Send %d: %v", i, err)
 		}
 	}
@@ -324,12 +324,12 @@ func TestTokenRefreshedOnRejection(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t)
 			ctx := context.Background()
-			if err := f.c.Send(ctx, bot.Outgoing{ID: 1, To: "u1", Text: "first"}); err != nil {
+			if err := f.c.Send(ctx, outbox.Outgoing{ID: 1, To: "u1", Text: "first"}); err != nil {
 				t.Fatal(err)
 			}
 			old := f.cachedToken(t)
 			tt.prepare(f)
-			if err := f.c.Send(ctx, bot.Outgoing{ID: 2, To: "u1", Text: "second"}); err != nil {
+			if err := f.c.Send(ctx, outbox.Outgoing{ID: 2, To: "u1", Text: "second"}); err != nil {
 				t.Fatalf("Send after the token died: %v", err)
 			}
 			if n := f.srv.TokenFetches(); n != 2 {
@@ -351,8 +351,8 @@ func TestTokenRefreshedOnRejection(t *testing.T) {
 func TestTokenRejectedTwice(t *testing.T) {
 	f := newFixture(t)
 	f.srv.FailNext(42001, 2)
-	err := f.c.Send(context.Background(), bot.Outgoing{ID: 1, To: "u1", Text: "x"})
-	var se *bot.SendError
+	err := f.c.Send(context.Background(), outbox.Outgoing{ID: 1, To: "u1", Text: "x"})
+	var se *outbox.SendError
 	if !errors.As(err, &se) || se.Permanent || se.Code != 42001 {
 		t.Fatalf("Send = %#v, want a temporary SendError 42001", err)
 	}
@@ -384,16 +384,16 @@ func TestSendErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t)
 			tt.prepare(f)
-			err := f.c.Send(context.Background(), bot.Outgoing{ID: 1, To: tt.to, Text: "x"})
-			var se *bot.SendError
+			err := f.c.Send(context.Background(), outbox.Outgoing{ID: 1, To: tt.to, Text: "x"})
+			var se *outbox.SendError
 			if !errors.As(err, &se) {
-				t.Fatalf("Send = %v, want *bot.SendError", err)
+				t.Fatalf("Send = %v, want *outbox.SendError", err)
 			}
 			if se.Permanent != tt.wantPermanent || se.Code != tt.wantCode || se.RetryAfter != tt.wantRetry {
 				t.Errorf("Send = %+v, want permanent %v, code %d, retry after %v", se, tt.wantPermanent, tt.wantCode, tt.wantRetry)
 			}
-			if bot.IsPermanent(err) != tt.wantPermanent {
-				t.Errorf("IsPermanent = %v", bot.IsPermanent(err))
+			if outbox.IsPermanent(err) != tt.wantPermanent {
+				t.Errorf("IsPermanent = %v", outbox.IsPermanent(err))
 			}
 			if len(f.srv.Sent()) != 0 {
 				t.Errorf("Sent = %+v", f.srv.Sent())
@@ -409,15 +409,15 @@ func TestSendHTTPErrorIsTemporary(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.srv.FailNextHTTP(http.StatusBadGateway, 1)
-	err := f.c.Send(ctx, bot.Outgoing{ID: 1, To: "u1", Text: "x"})
-	var se *bot.SendError
+	err := f.c.Send(ctx, outbox.Outgoing{ID: 1, To: "u1", Text: "x"})
+	var se *outbox.SendError
 	if err == nil || errors.As(err, &se) {
 		t.Fatalf("Send = %#v, want a plain error", err)
 	}
 	if !strings.Contains(err.Error(), "502") || strings.Contains(err.Error(), f.cachedToken(t)) {
 		t.Errorf("error = %v", err)
 	}
-	if err := f.c.Send(ctx, bot.Outgoing{ID: 1, To: "u1", Text: "x"}); err != nil {
+	if err := f.c.Send(ctx, outbox.Outgoing{ID: 1, To: "u1", Text: "x"}); err != nil {
 		t.Errorf("Send after the gateway recovered: %v", err)
 	}
 }
@@ -446,8 +446,8 @@ func TestSendNetworkErrorHidesToken(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = c.Send(ctx, bot.Outgoing{ID: 1, To: "u1", Text: "x"})
-	var se *bot.SendError
+	err = c.Send(ctx, outbox.Outgoing{ID: 1, To: "u1", Text: "x"})
+	var se *outbox.SendError
 	if err == nil || errors.As(err, &se) {
 		t.Fatalf("Send = %v, want a plain error", err)
 	}
@@ -479,7 +479,7 @@ func TestSecretNeverInErrors(t *testing.T) {
 		defer cancel()
 		_, err := c.Token(tctx)
 		check(t, "Token", err)
-		check(t, "Send", c.Send(tctx, bot.Outgoing{ID: 1, To: "u1", Text: "x"}))
+		check(t, "Send", c.Send(tctx, outbox.Outgoing{ID: 1, To: "u1", Text: "x"}))
 		check(t, "Check", c.Check(tctx))
 	}
 
@@ -500,8 +500,8 @@ func TestSecretNeverInErrors(t *testing.T) {
 			t.Fatal(err)
 		}
 		run(t, c)
-		err = c.Send(ctx, bot.Outgoing{ID: 1, To: "u1", Text: "x"})
-		var se *bot.SendError
+		err = c.Send(ctx, outbox.Outgoing{ID: 1, To: "u1", Text: "x"})
+		var se *outbox.SendError
 		if !errors.As(err, &se) || !se.Permanent || se.Code != 40001 {
 			t.Errorf("Send with a bad secret = %#v, want permanent 40001", err)
 		}
@@ -680,7 +680,7 @@ func TestFakeMemberLimitAndDuplicates(t *testing.T) {
 	f.srv.SetNow(func() time.Time { return now })
 	f.srv.SetMemberLimit(3)
 	for i := range 5 {
-		if err := f.c.Send(ctx, bot.Outgoing{ID: int64(i), To: "u1", Text: fmt.Sprint("第", i, "条")}); err != nil {
+		if err := f.c.Send(ctx, outbox.Outgoing{ID: int64(i), To: "u1", Text: fmt.Sprint("第", i, "条")}); err != nil {
 			t.Fatalf("Send %d: %v", i, err)
 		}
 	}
@@ -688,19 +688,19 @@ func TestFakeMemberLimitAndDuplicates(t *testing.T) {
 		t.Errorf("sent %d, dropped %d; want 3, 2", len(f.srv.Sent()), f.srv.Dropped())
 	}
 	// Another member has a limit of their own.
-	if err := f.c.Send(ctx, bot.Outgoing{ID: 9, To: "u2", Text: "第0条"}); err != nil || len(f.srv.Sent()) != 4 {
+	if err := f.c.Send(ctx, outbox.Outgoing{ID: 9, To: "u2", Text: "第0条"}); err != nil || len(f.srv.Sent()) != 4 {
 		t.Errorf("Send to u2: %v, sent %d", err, len(f.srv.Sent()))
 	}
 	// The same text to u1 again is a duplicate for 10 minutes, then not.
 	now = now.Add(time.Minute)
-	if err := f.c.Send(ctx, bot.Outgoing{ID: 10, To: "u1", Text: "第0条"}); err != nil {
+	if err := f.c.Send(ctx, outbox.Outgoing{ID: 10, To: "u1", Text: "第0条"}); err != nil {
 		t.Fatal(err)
 	}
 	if f.srv.Duplicates() != 1 || len(f.srv.Sent()) != 4 {
 		t.Errorf("duplicates %d, sent %d; want 1, 4", f.srv.Duplicates(), len(f.srv.Sent()))
 	}
 	now = now.Add(10 * time.Minute)
-	if err := f.c.Send(ctx, bot.Outgoing{ID: 11, To: "u1", Text: "第0条"}); err != nil {
+	if err := f.c.Send(ctx, outbox.Outgoing{ID: 11, To: "u1", Text: "第0条"}); err != nil {
 		t.Fatal(err)
 	}
 	if s := f.srv.Sent(); len(s) != 5 || !s[4].At.Equal(now) {
@@ -712,7 +712,7 @@ func TestLogsHideTokenAndSecret(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	f.srv.FailNext(42001, 1)
-	if err := f.c.Send(ctx, bot.Outgoing{ID: 1, To: "u1", Text: "x", Buttons: make([]bot.Button, 0)}); err != nil {
+	if err := f.c.Send(ctx, outbox.Outgoing{ID: 1, To: "u1", Text: "x", Buttons: make([]outbox.Button, 0)}); err != nil {
 		t.Fatal(err)
 	}
 	logs := f.log.String()

@@ -10,6 +10,10 @@
 //
 // Receiving is pure: [Crypto.VerifyURL] and [Crypto.Open] do no I/O, so the
 // HTTP handler can verify, decrypt and acknowledge within WeCom's 5 s.
+//
+// The package states WeCom's limits, and nothing else repeats them: the size
+// replies are split to ([SplitBytes]) and the send rates the outbox keeps to
+// ([Limits]).
 package wecom
 
 import (

@@ -39,13 +39,15 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"channelbot/bot/feishu"
 )
 
-// Real limits the fake enforces.
+// Real limits the fake enforces; those the adapter states are the adapter's.
 const (
-	maxTextBytes  = 150 << 10
-	maxCardBytes  = 30 << 10
-	maxUUIDLen    = 50
+	maxTextBytes  = feishu.MaxTextBytes
+	maxCardBytes  = feishu.MaxCardBytes
+	maxUUIDLen    = feishu.MaxUUIDLen
 	tokenLifetime = 7200 // expire, seconds
 	uuidWindow    = time.Hour
 )

@@ -37,19 +37,20 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"channelbot/bot"
+	"channelbot/bot/wecom"
+	"channelbot/models"
 )
 
-// Real limits the fake enforces.
+// Real limits the fake enforces; those the adapter states are the adapter's.
 const (
-	maxContentBytes = 2048
-	maxButtons      = 6
+	maxContentBytes = wecom.MaxContentBytes
+	maxButtons      = wecom.MaxButtons
 	maxTaskIDBytes  = 128
 	maxKeyBytes     = 1024
 	tokenLifetime   = 7200 // expires_in, seconds
 	defaultDupCheck = 1800 // duplicate_check_interval when not given
 	maxDupCheck     = 4 * 3600
-	defaultPerUser  = 30 // messages per member per minute
+	defaultPerUser  = wecom.MemberPerMinute // messages per member per minute
 )
 
 // Sent is a message the fake accepted and would have delivered.
@@ -59,8 +60,8 @@ type Sent struct {
 	// Content is text.content or markdown.content; for a template card, its
 	// main_title.title, then a newline and sub_title_text if there is one.
 	Content string
-	Buttons []bot.Button // a template card's button_list
-	TaskID  string       // a template card's task_id
+	Buttons []models.Button // a template card's button_list
+	TaskID  string          // a template card's task_id
 	At      time.Time
 }
 
@@ -516,7 +517,7 @@ func (s *Server) message(b *sendBody) (Sent, int, string) {
 		}
 		msg.TaskID = c.TaskID
 		for _, btn := range c.ButtonList {
-			msg.Buttons = append(msg.Buttons, bot.Button{Text: btn.Text, Key: btn.Key})
+			msg.Buttons = append(msg.Buttons, models.Button{Text: btn.Text, Key: btn.Key})
 		}
 	default:
 		return msg, 40008, fmt.Sprintf("invalid message type %q", b.MsgType)

@@ -1,17 +1,62 @@
-package bot_test
+package inbox_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"channelbot/bot"
+	"channelbot/bot/inbox"
 	"channelbot/bot/state"
 	"channelbot/models"
 )
+
+// newBot returns a bot over a fresh SQLite database holding the demo company.
+func newBot(t *testing.T, st bot.StateStore) (*bot.Bot, *models.Store) {
+	t.Helper()
+	ctx := context.Background()
+	store, err := models.Open(ctx, "sqlite", filepath.Join(t.TempDir(), "bot.db"), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	if _, err := store.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.LoadDemo(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if st == nil {
+		st = state.NewMemory("test", nil)
+	}
+	b, err := bot.New(ctx, store, st, nil, time.FixedZone("CST", 8*3600))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b, store
+}
+
+var at = time.Date(2026, 11, 23, 9, 0, 0, 0, time.FixedZone("CST", 8*3600))
+
+// brokenState fails every call, like an unreachable Redis.
+type brokenState struct{}
+
+var errRedisDown = errors.New("dial tcp 10.1.2.3:6379: connection refused, password=hunter2")
+
+func (brokenState) Get(context.Context, string) ([]byte, bool, error) {
+	return nil, false, errRedisDown
+}
+func (brokenState) Set(context.Context, string, []byte, time.Duration) error {
+	return errRedisDown
+}
+func (brokenState) CompareAndDelete(context.Context, string, []byte) (bool, error) {
+	return false, errRedisDown
+}
 
 // TestInboxOrderAcrossReplicas: two replicas share one database; a rep's 20 messages,
 // queued as a load balancer would spread them, are each processed once and in order.
@@ -23,7 +68,7 @@ func TestInboxOrderAcrossReplicas(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	inboxes := []*bot.Inbox{bot.NewInbox(b1, nil, 2, 8, nil), bot.NewInbox(b2, nil, 2, 8, nil)}
+	inboxes := []*inbox.Pool{inbox.NewPool(b1, store, nil, nil, 2, 8, nil), inbox.NewPool(b2, store, nil, nil, 2, 8, nil)}
 	peer := models.Peer{Platform: models.PlatformWeCom, Peer: "LiMing"}
 	for i := range 20 {
 		in := bot.Inbound{Platform: models.PlatformWeCom, MsgID: fmt.Sprintf("m%d", i), From: "LiMing",
@@ -83,7 +128,7 @@ func TestInboxGivesUp(t *testing.T) {
 	if err := store.EnqueueInbound(ctx, m, 30*time.Millisecond); err != nil {
 		t.Fatal(err)
 	}
-	ib := bot.NewInbox(b, nil, 1, 4, nil)
+	ib := inbox.NewPool(b, store, nil, nil, 1, 4, nil)
 	ib.Lease, ib.SweepEvery, ib.MaxAttempts = 30*time.Millisecond, 20*time.Millisecond, 2
 	rctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})

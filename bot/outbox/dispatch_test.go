@@ -1,8 +1,9 @@
-package bot_test
+package outbox_test
 
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -10,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"channelbot/bot"
+	"channelbot/bot/outbox"
 	"channelbot/bot/state"
 	"channelbot/models"
 	"channelbot/models/modelstest"
@@ -29,16 +30,18 @@ func (c *clock) add(d time.Duration) {
 	c.mu.Unlock()
 }
 
+func testLog() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
 // fakeSender records deliveries and answers with the errors queued for it.
 type fakeSender struct {
 	mu   sync.Mutex
 	clk  *clock
-	sent []bot.Outgoing
+	sent []outbox.Outgoing
 	at   []time.Time
 	errs []error
 }
 
-func (f *fakeSender) Send(_ context.Context, m bot.Outgoing) error {
+func (f *fakeSender) Send(_ context.Context, m outbox.Outgoing) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if len(f.errs) > 0 {
@@ -58,10 +61,10 @@ type outboxEnv struct {
 	clk    *clock
 	st     *state.Memory
 	sender *fakeSender
-	d      *bot.Dispatcher
+	d      *outbox.Dispatcher
 }
 
-func newOutboxEnv(t *testing.T, dsn string, limits bot.Limits) *outboxEnv {
+func newOutboxEnv(t *testing.T, dsn string, limits outbox.Limits) *outboxEnv {
 	t.Helper()
 	clk := &clock{t: time.Date(2026, 11, 23, 1, 0, 0, 0, time.UTC)}
 	driver := "sqlite"
@@ -80,8 +83,8 @@ func newOutboxEnv(t *testing.T, dsn string, limits bot.Limits) *outboxEnv {
 	}
 	st := state.NewMemory("t", clk.now)
 	sender := &fakeSender{clk: clk}
-	d := bot.NewDispatcher(store, map[string]bot.Sender{models.PlatformWeCom: sender},
-		map[string]bot.Limits{models.PlatformWeCom: limits}, st, testLog(), nil)
+	d := outbox.NewDispatcher(store, map[string]outbox.Sender{models.PlatformWeCom: sender},
+		map[string]outbox.Limits{models.PlatformWeCom: limits}, st, testLog(), nil)
 	return &outboxEnv{store: store, clk: clk, st: st, sender: sender, d: d}
 }
 
@@ -111,13 +114,13 @@ func (e *outboxEnv) statuses(t *testing.T, peer string) []string {
 }
 
 func TestDispatcherResults(t *testing.T) {
-	e := newOutboxEnv(t, "", bot.Limits{})
+	e := newOutboxEnv(t, "", outbox.Limits{})
 	ctx := context.Background()
 	e.enqueue(t, "u1", "hello", "second")
 	e.enqueue(t, "u2", "refused")
 	e.enqueue(t, "u3", "flaky")
 	e.d.Parallel = 1 // the queued errors go to the messages in claim order
-	e.sender.errs = []error{nil, &bot.SendError{Permanent: true, Code: 81013, Reason: "user not found"}, fmt.Errorf("connection reset")}
+	e.sender.errs = []error{nil, &outbox.SendError{Permanent: true, Code: 81013, Reason: "user not found"}, fmt.Errorf("connection reset")}
 	if n, err := e.d.Once(ctx); err != nil || n != 3 {
 		t.Fatalf("first round claimed %d (err %v), want 3: one per recipient", n, err)
 	}
@@ -152,12 +155,12 @@ func TestDispatcherResults(t *testing.T) {
 
 // TestDispatcherPause: a platform that says "too many" pauses every send.
 func TestDispatcherPause(t *testing.T) {
-	e := newOutboxEnv(t, "", bot.Limits{})
+	e := newOutboxEnv(t, "", outbox.Limits{})
 	ctx := context.Background()
 	e.enqueue(t, "u1", "a")
 	e.enqueue(t, "u2", "b")
 	e.d.Parallel = 1
-	e.sender.errs = []error{&bot.SendError{Code: 45009, Reason: "api freq out of limit", RetryAfter: time.Minute}}
+	e.sender.errs = []error{&outbox.SendError{Code: 45009, Reason: "api freq out of limit", RetryAfter: time.Minute}}
 	e.d.Once(ctx)
 	if len(e.sender.sent) != 0 {
 		t.Fatalf("sent %d during a pause", len(e.sender.sent))
@@ -178,7 +181,7 @@ func TestDispatcherPause(t *testing.T) {
 // TestDispatcherRecipientLimit: 45 messages to one member never exceed 30 in any
 // minute, and all arrive.
 func TestDispatcherRecipientLimit(t *testing.T) {
-	e := newOutboxEnv(t, "", bot.Limits{PerRecipient: []bot.Rate{bot.RateFor(30, time.Minute, 5)}})
+	e := newOutboxEnv(t, "", outbox.Limits{PerRecipient: []outbox.Rate{outbox.RateFor(30, time.Minute, 5)}})
 	ctx := context.Background()
 	for i := range 45 {
 		e.enqueue(t, "u1", fmt.Sprintf("m%02d", i))
@@ -206,10 +209,47 @@ func TestDispatcherRecipientLimit(t *testing.T) {
 	}
 }
 
+// TestDispatcherStopsWaiting: a send waiting for the app's rate gives up its wait
+// when the dispatcher stops, and the message is put back for later.
+func TestDispatcherStopsWaiting(t *testing.T) {
+	// One message every 1.5 s: the second waits, and on the stopped test clock it
+	// would wait for ever.
+	e := newOutboxEnv(t, "", outbox.Limits{App: outbox.RateFor(2, 1500*time.Millisecond, 1)})
+	e.enqueue(t, "u1", "a")
+	e.enqueue(t, "u2", "b")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { _ = e.d.Run(ctx); close(done) }()
+	sent := func() int {
+		e.sender.mu.Lock()
+		defer e.sender.mu.Unlock()
+		return len(e.sender.sent)
+	}
+	for deadline := time.Now().Add(10 * time.Second); sent() == 0; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("nothing sent")
+		}
+	}
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(time.Second):
+		t.Fatal("Run still waiting for the rate after its context ended")
+	}
+	if n := sent(); n != 1 {
+		t.Fatalf("sent %d, want 1", n)
+	}
+	got := append(e.statuses(t, "u1"), e.statuses(t, "u2")...)
+	slices.Sort(got)
+	if !slices.Equal(got, []string{"pending", "sent"}) {
+		t.Errorf("statuses = %v, want one sent and one pending", got)
+	}
+}
+
 // TestDispatcherCrash: a message claimed by a dispatcher that died is sent again once
 // its lease runs out, marked as a retry, and only once.
 func TestDispatcherCrash(t *testing.T) {
-	e := newOutboxEnv(t, "", bot.Limits{})
+	e := newOutboxEnv(t, "", outbox.Limits{})
 	ctx := context.Background()
 	e.enqueue(t, "u1", "after the crash")
 	claimed, err := e.store.ClaimOutbound(ctx, []string{models.PlatformWeCom}, 10, time.Minute)
@@ -238,7 +278,7 @@ func TestClaimOutboundConcurrent(t *testing.T) {
 			if db.dsn != "" {
 				dsn = modelstest.PostgresDSN(t)
 			}
-			e := newOutboxEnv(t, dsn, bot.Limits{})
+			e := newOutboxEnv(t, dsn, outbox.Limits{})
 			for u := range 50 {
 				e.enqueue(t, fmt.Sprintf("u%02d", u), "one", "two")
 			}
@@ -280,11 +320,11 @@ func TestClaimOutboundConcurrent(t *testing.T) {
 }
 
 func TestRateFor(t *testing.T) {
-	r := bot.RateFor(30, time.Minute, 5)
+	r := outbox.RateFor(30, time.Minute, 5)
 	if r.Burst != 5 || r.Interval != 60*time.Second/25 {
 		t.Errorf("RateFor(30/min, burst 5) = %+v", r)
 	}
-	if strings.Contains(fmt.Sprint(bot.RateFor(1, time.Second, 10)), "-") {
+	if strings.Contains(fmt.Sprint(outbox.RateFor(1, time.Second, 10)), "-") {
 		t.Error("negative interval")
 	}
 }
@@ -292,7 +332,7 @@ func TestRateFor(t *testing.T) {
 // nopSender accepts everything at once.
 type nopSender struct{}
 
-func (nopSender) Send(context.Context, bot.Outgoing) error { return nil }
+func (nopSender) Send(context.Context, outbox.Outgoing) error { return nil }
 
 // BenchmarkDeliver is the bot's own cost per delivered message on SQLite: claiming
 // from the outbox, the rate-limit checks and recording the result, with a platform
@@ -316,9 +356,9 @@ func BenchmarkDeliver(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	limits := bot.Limits{PerRecipient: []bot.Rate{bot.RateFor(30, time.Minute, 5)}, App: bot.RateFor(1_000_000, time.Second, 10)}
-	d := bot.NewDispatcher(store, map[string]bot.Sender{models.PlatformWeCom: nopSender{}},
-		map[string]bot.Limits{models.PlatformWeCom: limits}, state.NewMemory("b", nil), testLog(), nil)
+	limits := outbox.Limits{PerRecipient: []outbox.Rate{outbox.RateFor(30, time.Minute, 5)}, App: outbox.RateFor(1_000_000, time.Second, 10)}
+	d := outbox.NewDispatcher(store, map[string]outbox.Sender{models.PlatformWeCom: nopSender{}},
+		map[string]outbox.Limits{models.PlatformWeCom: limits}, state.NewMemory("b", nil), testLog(), nil)
 	b.ReportAllocs()
 	b.ResetTimer()
 	delivered := 0

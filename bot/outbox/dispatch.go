@@ -1,4 +1,10 @@
-package bot
+// Package outbox is the sending side of the delivery runtime: a Dispatcher delivers
+// the messages the brain (package bot) and the jobs wrote to the outbox, through one
+// Sender per platform, in order per recipient, within each platform's Limits, with
+// backoff on failures and pauses when a platform says "too many", and counts the
+// results. The platform adapters (bot/wecom, bot/feishu) implement Sender and state
+// their Limits; package bot never imports this one.
+package outbox
 
 import (
 	"context"
@@ -68,7 +74,12 @@ type Dispatcher struct {
 }
 
 // NewDispatcher returns a Dispatcher for the given senders, by platform.
+// limits are by platform too; a platform without limits is held back only by its
+// pauses. log may be nil; metrics may be nil to record nothing.
 func NewDispatcher(store *models.Store, senders map[string]Sender, limits map[string]Limits, throttle Throttler, log *slog.Logger, metrics *Metrics) *Dispatcher {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	d := &Dispatcher{store: store, senders: senders, limits: limits, throttle: throttle,
 		log: log.With("component", "outbox"), metrics: metrics, wake: make(chan struct{}, 1),
 		Lease: 60 * time.Second, Batch: 400, Parallel: 32, Idle: time.Second,
@@ -100,7 +111,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	for range max(d.Parallel, 1) {
 		wg.Go(func() {
 			for m := range work {
-				d.deliver(context.WithoutCancel(ctx), &m)
+				d.deliver(ctx, &m)
 			}
 		})
 	}
@@ -148,7 +159,7 @@ func (d *Dispatcher) Once(ctx context.Context) (int, error) {
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			d.deliver(context.WithoutCancel(ctx), &msgs[i])
+			d.deliver(ctx, &msgs[i])
 		})
 	}
 	wg.Wait()
@@ -157,11 +168,15 @@ func (d *Dispatcher) Once(ctx context.Context) (int, error) {
 
 func pauseKey(platform string) string { return "pause:" + platform }
 
-// deliver sends one claimed message and records what happened.
+// deliver sends one claimed message and records what happened. The message is in
+// hand: it is sent and recorded even after ctx ends, which only cuts short a wait
+// for the app's rate (the message is then put back until the wait is over).
 func (d *Dispatcher) deliver(ctx context.Context, m *models.Message) {
 	log := d.log.With("platform", m.Platform, "outbox_id", m.ID)
 	now := d.store.Now()
-	if wait, err := d.hold(ctx, m); err != nil || wait > 0 {
+	wait, err := d.hold(ctx, m)
+	ctx = context.WithoutCancel(ctx)
+	if err != nil || wait > 0 {
 		if err != nil {
 			log.WarnContext(ctx, "rate limiter unavailable", "error", err)
 			wait = time.Second
@@ -180,7 +195,7 @@ func (d *Dispatcher) deliver(ctx context.Context, m *models.Message) {
 		d.installID = id
 	})
 	sctx, cancel := context.WithTimeout(ctx, d.SendTimeout)
-	err := d.senders[m.Platform].Send(sctx, Outgoing{ID: m.ID, Platform: m.Platform, To: m.Peer, Text: m.Text,
+	err = d.senders[m.Platform].Send(sctx, Outgoing{ID: m.ID, Platform: m.Platform, To: m.Peer, Text: m.Text,
 		Markdown: m.Markdown, Buttons: m.Buttons, ReplyTo: m.Quote, Attempt: m.Attempts - 1, Install: d.installID})
 	cancel()
 	var se *SendError
@@ -214,8 +229,11 @@ const maxAppWait = 2 * time.Second
 
 // hold returns how long m must wait for the platform's pause and rate limits; 0
 // means it may go now (and has been counted against the limits). A short wait for
-// the app's own rate is spent here rather than rescheduling.
+// the app's own rate is spent here rather than rescheduling, unless ctx ends first.
+// The limiter is asked even after ctx ended.
 func (d *Dispatcher) hold(ctx context.Context, m *models.Message) (time.Duration, error) {
+	stop := ctx
+	ctx = context.WithoutCancel(ctx)
 	if until, ok, err := d.throttle.Get(ctx, pauseKey(m.Platform)); err != nil {
 		return 0, err
 	} else if ok {
@@ -232,7 +250,9 @@ func (d *Dispatcher) hold(ctx context.Context, m *models.Message) (time.Duration
 			}
 			break
 		}
-		time.Sleep(wait)
+		if !sleep(stop, wait) {
+			return wait, nil
+		}
 	}
 	for i, r := range lim.PerRecipient {
 		key := "rl:" + m.Platform + ":" + strconv.Itoa(i) + ":" + m.Peer
@@ -241,6 +261,18 @@ func (d *Dispatcher) hold(ctx context.Context, m *models.Message) (time.Duration
 		}
 	}
 	return 0, nil
+}
+
+// sleep waits for d and reports true, or reports false as soon as ctx ends.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
 }
 
 // backoff grows exponentially with attempts, with jitter, up to MaxBackoff.

@@ -1,4 +1,4 @@
-package bot
+package outbox
 
 import (
 	"context"
@@ -68,36 +68,4 @@ func (e *SendError) Error() string {
 func IsPermanent(err error) bool {
 	var se *SendError
 	return errors.As(err, &se) && se.Permanent
-}
-
-const (
-	msgGreeting        = "你好 %s！我是渠道助手 👋 拜访时直接发「盘点 客户 产品 数量」等，发「帮助」看全部写法。"
-	msgUnsupported     = "只支持文字、位置和图片哦。"
-	msgLocationNoVisit = "收到位置。先发「拜访 客户」再发位置，就能签到到这家客户。"
-	msgPhotoNoReport   = "收到照片，但24小时内没有你的记录可以附上。先报一条，再发照片。"
-)
-
-// scrubbedError is an error whose text has been cleaned of secrets. It unwraps only
-// to the context error that caused it, if any: never to the original, whose text or
-// fields (url.Error.URL) may hold a secret.
-type scrubbedError struct {
-	msg   string
-	cause error
-}
-
-func (e *scrubbedError) Error() string { return e.msg }
-func (e *scrubbedError) Unwrap() error { return e.cause }
-
-// Scrub returns "prefix: err" with clean applied to err's text, keeping only a
-// context cancellation or deadline as its cause. Platform adapters wrap transport
-// errors with it, since those quote URLs that may carry a secret.
-func Scrub(prefix string, err error, clean func(string) string) error {
-	e := &scrubbedError{msg: prefix + ": " + clean(err.Error())}
-	switch {
-	case errors.Is(err, context.Canceled):
-		e.cause = context.Canceled
-	case errors.Is(err, context.DeadlineExceeded):
-		e.cause = context.DeadlineExceeded
-	}
-	return e
 }

@@ -1,4 +1,9 @@
-package bot
+// Package inbox is the receiving side of the delivery runtime: a Pool of workers
+// hands the platform messages stored in the inbox to the brain (package bot), one
+// sender's in order, different senders in parallel, leasing each message so that
+// replicas share the work and a crash loses none, and counts what it processed.
+// Package bot never imports this one.
+package inbox
 
 import (
 	"context"
@@ -8,15 +13,17 @@ import (
 	"sync"
 	"time"
 
+	"channelbot/bot"
 	"channelbot/models"
 )
 
-// Inbox processes queued platform messages: one sender's messages one at a time and
+// Pool processes queued platform messages: one sender's messages one at a time and
 // in order (also across replicas: the claim is in the database), different senders in
 // parallel on a fixed number of workers. Messages are stored before the platform is
 // answered, so a crash loses none: a sweep picks up what was left.
-type Inbox struct {
-	bot     *Bot
+type Pool struct {
+	bot     *bot.Bot
+	store   *models.Store
 	log     *slog.Logger
 	metrics *Metrics
 	queues  []chan work
@@ -30,10 +37,15 @@ type Inbox struct {
 	MaxAttempts int
 }
 
-// NewInbox returns an Inbox with workers workers, each with a queue of queue senders.
-// onDone, if set, runs after each message (to wake the outbox dispatcher).
-func NewInbox(b *Bot, metrics *Metrics, workers, queue int, onDone func()) *Inbox {
-	ib := &Inbox{bot: b, log: b.log.With("component", "inbox"), metrics: metrics, onDone: onDone,
+// NewPool returns a Pool that has b handle the messages queued in store, with workers
+// workers, each with a queue of queue senders. log may be nil; metrics may be nil to
+// record nothing. onDone, if set, runs after each message (to wake the outbox
+// dispatcher).
+func NewPool(b *bot.Bot, store *models.Store, log *slog.Logger, metrics *Metrics, workers, queue int, onDone func()) *Pool {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	ib := &Pool{bot: b, store: store, log: log.With("component", "inbox"), metrics: metrics, onDone: onDone,
 		Lease: 30 * time.Second, SweepEvery: 2 * time.Second, MaxAttempts: 5}
 	for range max(workers, 1) {
 		ib.queues = append(ib.queues, make(chan work, max(queue, 1)))
@@ -50,23 +62,23 @@ type work struct {
 
 // LeaseFor returns how long an enqueued message stays claimed for the worker it is
 // handed to.
-func (ib *Inbox) LeaseFor() time.Duration { return ib.Lease }
+func (ib *Pool) LeaseFor() time.Duration { return ib.Lease }
 
 // Submit hands a message just stored by EnqueueInbound (and so claimed) to the
 // sender's worker. It never blocks: when the worker's queue is full the message is
 // released, and the sweep finds it. It reports whether the worker took it.
-func (ib *Inbox) Submit(m *models.Message) bool {
+func (ib *Pool) Submit(m *models.Message) bool {
 	w := work{peer: models.Peer{Platform: m.Platform, Peer: m.Peer}, claimed: m}
 	if ib.push(w) {
 		return true
 	}
-	if err := ib.bot.store.ReleaseInbound(context.Background(), m.ID); err != nil {
+	if err := ib.store.ReleaseInbound(context.Background(), m.ID); err != nil {
 		ib.log.Warn("releasing a message", "error", err)
 	}
 	return false
 }
 
-func (ib *Inbox) push(w work) bool {
+func (ib *Pool) push(w work) bool {
 	h := fnv.New32a()
 	_, _ = h.Write([]byte(w.peer.Platform + "\x00" + w.peer.Peer))
 	select {
@@ -78,7 +90,7 @@ func (ib *Inbox) push(w work) bool {
 }
 
 // Run processes messages until ctx ends, then waits for the messages in hand.
-func (ib *Inbox) Run(ctx context.Context) error {
+func (ib *Pool) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	for _, q := range ib.queues {
 		wg.Go(func() {
@@ -106,8 +118,8 @@ func (ib *Inbox) Run(ctx context.Context) error {
 }
 
 // sweep submits senders whose messages wait with no one working on them.
-func (ib *Inbox) sweep(ctx context.Context) {
-	peers, err := ib.bot.store.QueuedPeers(ctx, 200)
+func (ib *Pool) sweep(ctx context.Context) {
+	peers, err := ib.store.QueuedPeers(ctx, 200)
 	if err != nil {
 		ib.log.WarnContext(ctx, "inbox sweep failed", "error", err)
 		return
@@ -119,9 +131,9 @@ func (ib *Inbox) sweep(ctx context.Context) {
 
 // take processes the message handed over, if it is its sender's oldest, then
 // whatever else of theirs is queued.
-func (ib *Inbox) take(ctx context.Context, w work) {
+func (ib *Pool) take(ctx context.Context, w work) {
 	if m := w.claimed; m != nil {
-		first, err := ib.bot.store.FirstQueued(ctx, w.peer)
+		first, err := ib.store.FirstQueued(ctx, w.peer)
 		switch {
 		case err != nil:
 			ib.log.WarnContext(ctx, "inbox read failed", "error", err)
@@ -131,11 +143,11 @@ func (ib *Inbox) take(ctx context.Context, w work) {
 		default:
 			// Earlier messages of the sender come first; whoever has them goes
 			// on with this one.
-			if err := ib.bot.store.ReleaseInbound(ctx, m.ID); err != nil {
+			if err := ib.store.ReleaseInbound(ctx, m.ID); err != nil {
 				ib.log.WarnContext(ctx, "releasing a message", "error", err)
 			}
 		}
-		if first, err := ib.bot.store.FirstQueued(ctx, w.peer); err != nil || first == 0 {
+		if first, err := ib.store.FirstQueued(ctx, w.peer); err != nil || first == 0 {
 			return
 		}
 	}
@@ -143,9 +155,9 @@ func (ib *Inbox) take(ctx context.Context, w work) {
 }
 
 // drain processes p's queued messages, oldest first, until none is left to claim.
-func (ib *Inbox) drain(ctx context.Context, p models.Peer) {
+func (ib *Pool) drain(ctx context.Context, p models.Peer) {
 	for ctx.Err() == nil {
-		m, err := ib.bot.store.ClaimInbound(context.WithoutCancel(ctx), p, ib.Lease)
+		m, err := ib.store.ClaimInbound(context.WithoutCancel(ctx), p, ib.Lease)
 		if errors.Is(err, models.ErrNotFound) {
 			return
 		}
@@ -159,19 +171,19 @@ func (ib *Inbox) drain(ctx context.Context, p models.Peer) {
 
 // process handles one claimed message. A message is finished even if ctx ends
 // meanwhile: a half-done message would only be retried.
-func (ib *Inbox) process(ctx context.Context, m *models.Message) {
+func (ib *Pool) process(ctx context.Context, m *models.Message) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ib.Lease*2/3)
 	defer cancel()
 	log := ib.log.With("platform", m.Platform, "inbox_id", m.ID)
 	if m.Attempts > ib.MaxAttempts {
 		log.ErrorContext(ctx, "giving up on a message", "attempts", m.Attempts, "error", m.LastError)
-		if err := ib.bot.store.FailInbound(ctx, m, "too many attempts: "+m.LastError, msgInternal); err != nil {
+		if err := ib.store.FailInbound(ctx, m, "too many attempts: "+m.LastError, bot.Apology); err != nil {
 			log.ErrorContext(ctx, "marking message failed", "error", err)
 		}
 		return
 	}
 	start := time.Now()
-	if _, err := ib.bot.Handle(ctx, FromInbox(m)); err != nil {
+	if _, err := ib.bot.Handle(ctx, bot.FromInbox(m)); err != nil {
 		// Left queued: the lease runs out and the message is tried again.
 		log.WarnContext(ctx, "message will be retried", "error", err, "attempts", m.Attempts)
 		return
