@@ -181,28 +181,6 @@ func CheckPolicy(d PolicyDraft, cat *Catalog, today string) (*Policy, []*Product
 	return p, prods, nil
 }
 
-// FindProduct returns the product with this code, name or alias, or nil.
-func (c *Catalog) FindProduct(s string) *Product {
-	s = strings.TrimSpace(s)
-	for i := range c.Products {
-		p := &c.Products[i]
-		if p.Code == s || p.Name == s || slices.Contains(SplitAliases(p.Aliases), s) {
-			return p
-		}
-	}
-	return nil
-}
-
-// CustomerByCode returns the customer with this code, or nil.
-func (c *Catalog) CustomerByCode(code string) *Customer {
-	for i := range c.Customers {
-		if c.Customers[i].Code == code {
-			return &c.Customers[i]
-		}
-	}
-	return nil
-}
-
 // AudienceOf returns the customers a policy applies to and the dealer users of them.
 func (c *Catalog) AudienceOf(a Audience) ([]*Customer, []*User) {
 	var cs []*Customer
@@ -220,22 +198,6 @@ func (c *Catalog) AudienceOf(a Audience) ([]*Customer, []*User) {
 		}
 	}
 	return cs, us
-}
-
-// Reach returns where u is reached: on prefer when u is on it, else on WeCom or
-// Feishu, whichever u has (the console reaches everyone by user ID). peer is empty
-// when u cannot be reached.
-func (u *User) Reach(prefer string) (platform, peer string) {
-	ids := map[string]string{PlatformConsole: u.ID, PlatformWeCom: u.WeComUserID, PlatformFeishu: u.FeishuOpenID}
-	if ids[prefer] != "" {
-		return prefer, ids[prefer]
-	}
-	for _, p := range []string{PlatformWeCom, PlatformFeishu} {
-		if ids[p] != "" {
-			return p, ids[p]
-		}
-	}
-	return "", ""
 }
 
 // policyBatch is how many rows a broadcast inserts per statement.
