@@ -174,8 +174,8 @@ type ReportFilter struct {
 	Flagged      bool // price violations only
 }
 
-// JobReport is a report with its lines.
-type JobReport struct {
+// ReportWithItems is a report with its lines.
+type ReportWithItems struct {
 	Report
 	Items []ReportItem
 }
@@ -208,7 +208,7 @@ func (f ReportFilter) apply(db *gorm.DB) *gorm.DB {
 
 // FindReports returns the reports f selects, not undone, oldest first, with their
 // lines: two queries.
-func (s *Store) FindReports(ctx context.Context, f ReportFilter) ([]JobReport, error) {
+func (s *Store) FindReports(ctx context.Context, f ReportFilter) ([]ReportWithItems, error) {
 	db := s.db.WithContext(ctx)
 	var reports []Report
 	if err := f.apply(db).Order("reported_at, id").Find(&reports).Error; err != nil {
@@ -222,7 +222,7 @@ func (s *Store) FindReports(ctx context.Context, f ReportFilter) ([]JobReport, e
 	if err != nil {
 		return nil, fmt.Errorf("models: find report items: %w", err)
 	}
-	out := make([]JobReport, len(reports))
+	out := make([]ReportWithItems, len(reports))
 	at := make(map[int64]int, len(reports))
 	for i, r := range reports {
 		out[i].Report = r

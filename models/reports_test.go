@@ -9,8 +9,8 @@ import (
 	"gorm.io/gorm"
 )
 
-// seedJobData stores a few reports, counts and deliveries of two customers.
-func seedJobData(t *testing.T, s *Store, t0 time.Time) {
+// seedHistory stores a few reports, counts and deliveries of two customers.
+func seedHistory(t *testing.T, s *Store, t0 time.Time) {
 	t.Helper()
 	ctx := context.Background()
 	day := func(d int, h int) time.Time { return t0.AddDate(0, 0, d).Add(time.Duration(h) * time.Hour) }
@@ -69,14 +69,14 @@ func seedJobData(t *testing.T, s *Store, t0 time.Time) {
 	}
 }
 
-func TestJobQueries(t *testing.T) {
+func TestHistoryQueries(t *testing.T) {
 	t.Parallel()
 	t0 := time.Date(2026, 11, 13, 0, 0, 0, 0, time.UTC)
 	now := t0.AddDate(0, 0, 10).Add(12 * time.Hour) // 2026-11-23 12:00 UTC
 	c := &clock{t: now}
 	forEachClockedStore(t, c, func(t *testing.T, s *Store) {
 		ctx := context.Background()
-		seedJobData(t, s, t0)
+		seedHistory(t, s, t0)
 
 		visits, err := s.LastVisits(ctx, now)
 		if err != nil {
