@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -59,6 +58,10 @@ func Open(ctx context.Context, driver, dsn string, log *slog.Logger, now func() 
 	}
 	sqlDB, err := db.DB()
 	if err != nil {
+		return nil, fmt.Errorf("models: open %s: %w", driver, err)
+	}
+	if err := registerCounting(db); err != nil {
+		_ = sqlDB.Close()
 		return nil, fmt.Errorf("models: open %s: %w", driver, err)
 	}
 	if driver == "sqlite" {
@@ -197,32 +200,33 @@ func AllModels() []any {
 		&Policy{}, &PolicyProduct{}, &PolicyCustomer{}, &PolicyRecipient{}, &JobRun{}, &Warning{}}
 }
 
-// statementCounters holds, per database, whether statements are being counted.
-var statementCounters sync.Map // *gorm.DB (the store's root) → struct{}
-
 type counterKey struct{}
 
 // CountStatements returns a context under which every SQL statement the store runs
 // adds one to the returned counter: to check that a job runs a fixed number of
-// queries. The first call registers the counting hooks; make it before the store is
-// used concurrently.
+// queries. Statements run under other contexts are not counted.
 func (s *Store) CountStatements(ctx context.Context) (context.Context, *atomic.Int64) {
-	if _, loaded := statementCounters.LoadOrStore(s.db, struct{}{}); !loaded {
-		count := func(db *gorm.DB) {
-			if n, ok := db.Statement.Context.Value(counterKey{}).(*atomic.Int64); ok {
-				n.Add(1)
-			}
-		}
-		cb := s.db.Callback()
-		_ = cb.Create().After("gorm:create").Register("channelbot:count", count)
-		_ = cb.Query().After("gorm:query").Register("channelbot:count", count)
-		_ = cb.Update().After("gorm:update").Register("channelbot:count", count)
-		_ = cb.Delete().After("gorm:delete").Register("channelbot:count", count)
-		_ = cb.Row().After("gorm:row").Register("channelbot:count", count)
-		_ = cb.Raw().After("gorm:raw").Register("channelbot:count", count)
-	}
 	n := &atomic.Int64{}
 	return context.WithValue(ctx, counterKey{}, n), n
+}
+
+// registerCounting adds the hooks behind CountStatements to db, once, before it is
+// used: a statement adds one to the counter its context carries, if any.
+func registerCounting(db *gorm.DB) error {
+	count := func(db *gorm.DB) {
+		if n, ok := db.Statement.Context.Value(counterKey{}).(*atomic.Int64); ok {
+			n.Add(1)
+		}
+	}
+	cb := db.Callback()
+	return errors.Join(
+		cb.Create().After("gorm:create").Register("channelbot:count", count),
+		cb.Query().After("gorm:query").Register("channelbot:count", count),
+		cb.Update().After("gorm:update").Register("channelbot:count", count),
+		cb.Delete().After("gorm:delete").Register("channelbot:count", count),
+		cb.Row().After("gorm:row").Register("channelbot:count", count),
+		cb.Raw().After("gorm:raw").Register("channelbot:count", count),
+	)
 }
 
 // inChunks yields s in pieces of at most n, for IN lists.
