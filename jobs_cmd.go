@@ -39,7 +39,7 @@ func enabledPlatforms(cfg *config.Config) []string {
 // after a stock count is saved.
 func newJobs(a *app) *jobs.Jobs {
 	j := jobs.New(a.store, a.cfg.Jobs, a.cfg.Timezone, enabledPlatforms(a.cfg), a.log)
-	j.Policies = a.store // unconfirmed price policies, for the reps' visit lists
+	j.Policies = jobs.PolicyBroadcasts{Store: a.store} // unconfirmed price policies, for the reps' visit lists
 	j.TextLimits = textLimits()
 	return j
 }

@@ -72,6 +72,11 @@ func (e *environment) policyCreate(ctx context.Context, args []string) error {
 	}
 	defer store.Close()
 	id, n, err := createPolicy(ctx, store, d, cfg.Timezone)
+	var pe *models.PolicyError
+	if errors.As(err, &pe) {
+		// Every problem, worded for whoever wrote the file.
+		return fmt.Errorf("policy: %s", strings.Join(bot.PolicyProblems(pe), "; "))
+	}
 	if err != nil {
 		return err
 	}
@@ -147,6 +152,6 @@ func createPolicy(ctx context.Context, store *models.Store, d models.PolicyDraft
 		return 0, 0, err
 	}
 	_, dealers := cat.AudienceOf(p.Audience)
-	id, err := store.CreatePolicy(ctx, p, products, cat, bot.PolicyMessage)
+	id, err := store.CreatePolicy(ctx, p, products, cat, bot.PolicyMessage, bot.PolicyUnreachable)
 	return id, len(dealers), err
 }

@@ -22,6 +22,55 @@ func PolicyMessage(p *models.Policy) (string, models.Buttons) {
 	return text, models.Buttons{{Text: "收到", Key: fmt.Sprintf("收到#%d", p.ID)}}
 }
 
+// PolicyReminder is what a dealer who has not confirmed a policy is sent again:
+// the policy's message, marked as a reminder.
+func PolicyReminder(p *models.Policy) (string, models.Buttons) {
+	text, buttons := PolicyMessage(p)
+	return "⏰ 提醒：" + text, buttons
+}
+
+// PolicyUnreachable is recorded, and shown in a policy's status, for a dealer user
+// with neither a WeCom nor a Feishu account.
+const PolicyUnreachable = "没有企业微信或飞书账号"
+
+// PolicyProblems words every problem of a rejected policy draft, in order, for
+// whoever wrote it: the manager in chat, the admin API's caller, the CLI's user.
+func PolicyProblems(e *models.PolicyError) []string {
+	out := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		out[i] = policyProblemText(p)
+	}
+	return out
+}
+
+func policyProblemText(p models.PolicyProblem) string {
+	switch p.Code {
+	case models.PolicyNoProducts:
+		return "没写产品"
+	case models.PolicyUnknownProduct:
+		return fmt.Sprintf("没有产品「%s」", p.Value)
+	case models.PolicyBadPriceType:
+		n := len(models.PriceTypes)
+		return fmt.Sprintf("价格类型「%s」不对，应为 %s 或 %s", p.Value,
+			strings.Join(models.PriceTypes[:n-1], "、"), models.PriceTypes[n-1])
+	case models.PolicyBadPrice:
+		return fmt.Sprintf("价格「%s」不是数字", p.Value)
+	case models.PolicyPriceNotPositive:
+		return "价格要大于0"
+	case models.PolicyBadEffective:
+		return fmt.Sprintf("生效日期「%s」应写成 2026-12-01", p.Value)
+	case models.PolicyPastEffective:
+		return fmt.Sprintf("生效日期 %s 已经过去了", p.Value)
+	case models.PolicyNoAudience:
+		return "没写发给谁（区域、等级、客户类型或客户编码）"
+	case models.PolicyUnknownCustomer:
+		return fmt.Sprintf("没有客户「%s」", p.Value)
+	case models.PolicyNoText:
+		return "没写政策内容"
+	}
+	return fmt.Sprintf("%s「%s」不对", p.Field, p.Value)
+}
+
 var tierWord = regexp.MustCompile(`^([ABCabc])(类|级|类客户|级客户)?$`)
 
 // draftFrom reads a manager's "发布 苹果汁 出厂价 39 12月1日起 城东 A类" into a draft.
@@ -78,7 +127,7 @@ func (t *turn) publish(res *parser.Result, opts handleOpts) error {
 	p, products, err := models.CheckPolicy(t.draftFrom(res), cat, t.in.At.Format(time.DateOnly))
 	var pe *models.PolicyError
 	if errors.As(err, &pe) {
-		t.reply("政策没发出，还差：\n✘ " + strings.Join(pe.Problems, "\n✘ ") + "\n写法：" + msgPublishUsage)
+		t.reply("政策没发出，还差：\n✘ " + strings.Join(PolicyProblems(pe), "\n✘ ") + "\n写法：" + msgPublishUsage)
 		return nil
 	}
 	if err != nil {
@@ -103,7 +152,7 @@ func (t *turn) publish(res *parser.Result, opts handleOpts) error {
 			p.Text, p.Effective, len(customers), strings.Join(sample, "、"), len(dealers)))
 		return nil
 	}
-	id, err := t.bot.store.CreatePolicy(t.ctx, p, products, cat, PolicyMessage)
+	id, err := t.bot.store.CreatePolicy(t.ctx, p, products, cat, PolicyMessage, PolicyUnreachable)
 	if err != nil {
 		return err
 	}

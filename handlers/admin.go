@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"channelbot/bot"
 	"channelbot/models"
 )
 
@@ -52,7 +53,7 @@ func (a *Admin) create(w http.ResponseWriter, r *http.Request) {
 	var pe *models.PolicyError
 	switch {
 	case errors.As(err, &pe):
-		writeJSONError(w, http.StatusUnprocessableEntity, "invalid policy", pe.Problems)
+		writeJSONError(w, http.StatusUnprocessableEntity, "invalid policy", bot.PolicyProblems(pe))
 		return
 	case err != nil:
 		a.Log.ErrorContext(r.Context(), "policy not created", "error", err)

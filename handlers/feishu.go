@@ -157,7 +157,7 @@ func (h *Feishu) HandleCardAction(ctx context.Context, a *feishu.CardAction) (*f
 		clickID = a.Token
 	}
 	if a.Key == "" || clickID == "" {
-		return &feishu.CardAnswer{Toast: "这个按钮已失效", ToastType: "warning"}, nil
+		return &feishu.CardAnswer{Toast: bot.ToastButtonExpired, ToastType: "warning"}, nil
 	}
 	var card *models.Message
 	if a.Outbox > 0 {
@@ -171,7 +171,7 @@ func (h *Feishu) HandleCardAction(ctx context.Context, a *feishu.CardAction) (*f
 		}
 	}
 	if card != nil && card.Peer != a.OperatorOpenID {
-		return &feishu.CardAnswer{Toast: "这个问题是问别人的，由对方来选。", ToastType: "warning"}, nil
+		return &feishu.CardAnswer{Toast: bot.ToastNotYours, ToastType: "warning"}, nil
 	}
 	group := card != nil && feishu.IsGroupRef(card.Quote)
 	in := bot.Inbound{Platform: models.PlatformFeishu, MsgID: feishu.ClickID(clickID, a.OpenMessageID, group),
@@ -187,7 +187,7 @@ func (h *Feishu) HandleCardAction(ctx context.Context, a *feishu.CardAction) (*f
 			}
 		}
 	}
-	ans := &feishu.CardAnswer{Toast: "已选择：" + choice, ToastType: "success"}
+	ans := &feishu.CardAnswer{Toast: bot.ToastChosen(choice), ToastType: "success"}
 	if card != nil {
 		ans.Card = feishu.AnsweredCard(card.Text, card.Markdown, choice)
 	}
@@ -212,7 +212,7 @@ func inboundFromFeishu(m *feishu.Message) bot.Inbound {
 		in.Text = m.Text
 	case feishu.MsgTypeImage:
 		// The image is fetched with the message: resources need both IDs.
-		in.Kind, in.MediaID, in.Text = bot.KindImage, m.ImageKey, "[图片]"
+		in.Kind, in.MediaID, in.Text = bot.KindImage, m.ImageKey, bot.TextImage
 		in.MediaURL = "/open-apis/im/v1/messages/" + m.MessageID + "/resources/" + m.ImageKey + "?type=image"
 	default:
 		in.Kind, in.Text = bot.KindUnsupported, "["+m.MsgType+"]"

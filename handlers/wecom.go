@@ -158,14 +158,14 @@ func inboundFromWeCom(m *wecom.Message) (bot.Inbound, bool) {
 		in.Text = m.Content
 	case "location":
 		in.Kind, in.Lat, in.Lng, in.Label = bot.KindLocation, m.LocationX, m.LocationY, m.Label
-		in.Text = "[位置] " + m.Label
+		in.Text = bot.LocationText(m.Label)
 	case "image":
 		in.Kind, in.MediaID, in.MediaURL = bot.KindImage, m.MediaID, m.PicURL
-		in.Text = "[图片]"
+		in.Text = bot.TextImage
 	case "event":
 		switch m.Event {
 		case "enter_agent":
-			in.Kind, in.Text = bot.KindEnter, "[进入应用]"
+			in.Kind, in.Text = bot.KindEnter, bot.TextEnter
 		case "template_card_event":
 			in.Text = m.EventKey // a button answers as if its key were typed
 		default:

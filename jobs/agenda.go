@@ -63,7 +63,7 @@ func (s *stop) late() int {
 // for d, and those they own that are due by cadence on d or before. last holds the
 // last visits before the lists are made. Lists are ordered for a route: overdue
 // first (the most late first), then tier A, B, C, then by code.
-func (j *Jobs) visitLists(cat *models.Catalog, last map[int64]time.Time, plans []models.JobReport, d Day) map[string][]*stop {
+func (j *Jobs) visitLists(cat *models.Catalog, last map[int64]time.Time, plans []models.ReportWithItems, d Day) map[string][]*stop {
 	byCustomer := make(map[int64]*models.Customer, len(cat.Customers))
 	for i := range cat.Customers {
 		byCustomer[cat.Customers[i].ID] = &cat.Customers[i]
@@ -122,7 +122,7 @@ func (j *Jobs) visitLists(cat *models.Catalog, last map[int64]time.Time, plans [
 }
 
 // planCustomers returns the customers of a 计划 report: its lines, or its customer.
-func planCustomers(p models.JobReport) []int64 {
+func planCustomers(p models.ReportWithItems) []int64 {
 	var ids []int64
 	for _, it := range p.Items {
 		if it.CustomerID != nil && !slices.Contains(ids, *it.CustomerID) {
@@ -150,7 +150,7 @@ func tierRank(t string) int {
 // nextVisits returns, for every customer, the day of its next visit from day d on:
 // the earliest of its next planned day and its due day (d itself when due or
 // overdue).
-func (j *Jobs) nextVisits(cat *models.Catalog, last map[int64]time.Time, plans []models.JobReport, d Day) map[int64]Day {
+func (j *Jobs) nextVisits(cat *models.Catalog, last map[int64]time.Time, plans []models.ReportWithItems, d Day) map[int64]Day {
 	out := make(map[int64]Day, len(cat.Customers))
 	for i := range cat.Customers {
 		cu := &cat.Customers[i]

@@ -249,7 +249,7 @@ func countMissed(days map[string]*repDay, team []*models.User) int {
 	return n
 }
 
-func firstProduct(r models.JobReport, items catalogIndex) string {
+func firstProduct(r models.ReportWithItems, items catalogIndex) string {
 	for _, it := range r.Items {
 		if name := items.productName(it.ProductID); name != "" {
 			return name

@@ -138,7 +138,7 @@ func (j *Jobs) PolicyReminders(ctx context.Context, _ time.Time) error {
 	if len(j.platforms) == 0 {
 		return nil // nowhere to send; `jobs run` on the console prints nothing
 	}
-	n, err := j.store.RemindPolicies(ctx, j.cfg.PolicyRemindAfter, models.PolicyMaxReminders, bot.PolicyMessage)
+	n, err := j.store.RemindPolicies(ctx, j.cfg.PolicyRemindAfter, models.PolicyMaxReminders, bot.PolicyReminder)
 	if err != nil {
 		return err
 	}

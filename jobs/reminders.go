@@ -85,14 +85,14 @@ func (j *Jobs) VisitReminders(ctx context.Context, now time.Time) error {
 	for _, h := range histories(counts, deliveries) {
 		counted[h.customer] = append(counted[h.customer], estimate(h, now))
 	}
-	promisesTo, promisesBy := map[int64][]models.JobReport{}, map[string][]models.JobReport{}
+	promisesTo, promisesBy := map[int64][]models.ReportWithItems{}, map[string][]models.ReportWithItems{}
 	for _, p := range promises {
 		if p.CustomerID != nil {
 			promisesTo[*p.CustomerID] = append(promisesTo[*p.CustomerID], p)
 		}
 		promisesBy[p.UserID] = append(promisesBy[p.UserID], p)
 	}
-	expiringAt := map[int64][]models.JobReport{}
+	expiringAt := map[int64][]models.ReportWithItems{}
 	for _, r := range expiring {
 		if r.CustomerID != nil {
 			expiringAt[*r.CustomerID] = append(expiringAt[*r.CustomerID], r)
@@ -153,7 +153,7 @@ func (j *Jobs) VisitReminders(ctx context.Context, now time.Time) error {
 }
 
 // writeStop writes one customer of a visit list.
-func (j *Jobs) writeStop(b *strings.Builder, n int, s *stop, today Day, est []Estimate, promises, expiring []models.JobReport, policies []string, items catalogIndex) {
+func (j *Jobs) writeStop(b *strings.Builder, n int, s *stop, today Day, est []Estimate, promises, expiring []models.ReportWithItems, policies []string, items catalogIndex) {
 	cu := s.Customer
 	fmt.Fprintf(b, "%d. **%s**", n, cu.Name)
 	if cu.Tier != "" {
@@ -232,7 +232,7 @@ func (j *Jobs) countLine(est []Estimate, items catalogIndex) string {
 }
 
 // promiseLine writes an open promise: what, to whom, by when.
-func promiseLine(p models.JobReport, today Day, items catalogIndex) string {
+func promiseLine(p models.ReportWithItems, today Day, items catalogIndex) string {
 	s := p.Note
 	if s == "" {
 		s = "（没写内容）"
@@ -256,7 +256,7 @@ func promiseLine(p models.JobReport, today Day, items catalogIndex) string {
 }
 
 // expiryLine writes near-expiry goods: products, quantities, the expiry day.
-func expiryLine(r models.JobReport, items catalogIndex) string {
+func expiryLine(r models.ReportWithItems, items catalogIndex) string {
 	var goods []string
 	for _, it := range r.Items {
 		p := items.products[ptrOr(it.ProductID)]

@@ -203,7 +203,7 @@ func (j *Jobs) StockWarnings(ctx context.Context, now time.Time) error {
 	return e.done(ctx, "pairs", len(hist), "warnings", len(dues))
 }
 
-func (j *Jobs) daysLeft(r models.JobReport, today Day) string {
+func (j *Jobs) daysLeft(r models.ReportWithItems, today Day) string {
 	if r.OnDate == nil {
 		return ""
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"gorm.io/gorm"
 )
@@ -39,15 +38,6 @@ type Notice struct {
 	Platform string
 	Peer     string // the user's identity on Platform
 	Text     string
-}
-
-// deliverFrom marks an outbound message for delivery from now, unless it is for the
-// console, where it is printed instead.
-func (m *Message) deliverFrom(now time.Time) {
-	if m.Platform == PlatformConsole || m.Platform == "" {
-		return
-	}
-	m.Status, m.NextAttemptAt = StatusPending, &now
 }
 
 // saveInbound stores a message received directly, or marks one from the inbox done.
@@ -167,16 +157,4 @@ func (s *Store) SaveExchange(ctx context.Context, ex *Exchange) error {
 		return fmt.Errorf("models: save exchange: %w", err)
 	}
 	return nil
-}
-
-// MessageSeen reports whether an inbound platform message was stored before.
-func (s *Store) MessageSeen(ctx context.Context, platform, msgID string) (bool, error) {
-	var n int64
-	err := s.db.WithContext(ctx).Model(&Message{}).
-		Where("direction = ? AND platform = ? AND platform_msg_id = ?", Inbound, platform, msgID).
-		Limit(1).Count(&n).Error
-	if err != nil {
-		return false, fmt.Errorf("models: message seen: %w", err)
-	}
-	return n > 0, nil
 }

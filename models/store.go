@@ -1,16 +1,23 @@
+// Package models holds channelbot's records, their migrations and the queries on them.
+// It runs on SQLite (pure Go, the embedded default) and PostgreSQL, through GORM.
+// All times are stored in UTC.
 package models
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/glebarez/sqlite"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 	"gorm.io/gorm/logger"
 )
 
@@ -51,6 +58,10 @@ func Open(ctx context.Context, driver, dsn string, log *slog.Logger, now func() 
 	}
 	sqlDB, err := db.DB()
 	if err != nil {
+		return nil, fmt.Errorf("models: open %s: %w", driver, err)
+	}
+	if err := registerCounting(db); err != nil {
+		_ = sqlDB.Close()
 		return nil, fmt.Errorf("models: open %s: %w", driver, err)
 	}
 	if driver == "sqlite" {
@@ -155,4 +166,86 @@ func (s *Store) Exec(ctx context.Context, sql string, args ...any) error {
 		return fmt.Errorf("models: exec: %w", err)
 	}
 	return nil
+}
+
+// Meta is a key/value setting kept in the database, such as the catalog version.
+type Meta struct {
+	Key   string `gorm:"primaryKey"`
+	Value string
+}
+
+// TableName is "meta".
+func (Meta) TableName() string { return "meta" }
+
+// InstallID returns a random name for this database, made on first use: it keeps
+// idempotency keys sent to platforms apart between databases (a test and a
+// production system on one app, or a database started afresh).
+func (s *Store) InstallID(ctx context.Context) (string, error) {
+	var rnd [4]byte
+	_, _ = rand.Read(rnd[:])
+	db := s.db.WithContext(ctx)
+	if err := db.Clauses(clause.OnConflict{DoNothing: true}).Create(&Meta{Key: "install_id", Value: hex.EncodeToString(rnd[:])}).Error; err != nil {
+		return "", fmt.Errorf("models: install id: %w", err)
+	}
+	var m Meta
+	if err := db.Where("key = ?", "install_id").Take(&m).Error; err != nil {
+		return "", fmt.Errorf("models: install id: %w", err)
+	}
+	return m.Value, nil
+}
+
+// AllModels lists every model, for schema checks.
+func AllModels() []any {
+	return []any{&User{}, &Customer{}, &Product{}, &Message{}, &Report{}, &StockCount{}, &Delivery{}, &ReportItem{}, &Attachment{}, &Meta{},
+		&Policy{}, &PolicyProduct{}, &PolicyCustomer{}, &PolicyRecipient{}, &JobRun{}, &Warning{}}
+}
+
+type counterKey struct{}
+
+// CountStatements returns a context under which every SQL statement the store runs
+// adds one to the returned counter: to check that a job runs a fixed number of
+// queries. Statements run under other contexts are not counted.
+func (s *Store) CountStatements(ctx context.Context) (context.Context, *atomic.Int64) {
+	n := &atomic.Int64{}
+	return context.WithValue(ctx, counterKey{}, n), n
+}
+
+// registerCounting adds the hooks behind CountStatements to db, once, before it is
+// used: a statement adds one to the counter its context carries, if any.
+func registerCounting(db *gorm.DB) error {
+	count := func(db *gorm.DB) {
+		if n, ok := db.Statement.Context.Value(counterKey{}).(*atomic.Int64); ok {
+			n.Add(1)
+		}
+	}
+	cb := db.Callback()
+	return errors.Join(
+		cb.Create().After("gorm:create").Register("channelbot:count", count),
+		cb.Query().After("gorm:query").Register("channelbot:count", count),
+		cb.Update().After("gorm:update").Register("channelbot:count", count),
+		cb.Delete().After("gorm:delete").Register("channelbot:count", count),
+		cb.Row().After("gorm:row").Register("channelbot:count", count),
+		cb.Raw().After("gorm:raw").Register("channelbot:count", count),
+	)
+}
+
+// inChunks yields s in pieces of at most n, for IN lists.
+func inChunks[T any](s []T, n int) func(func([]T) bool) {
+	return func(yield func([]T) bool) {
+		for len(s) > 0 {
+			k := min(n, len(s))
+			if !yield(s[:k]) {
+				return
+			}
+			s = s[k:]
+		}
+	}
+}
+
+// truncate cuts s to at most n bytes without splitting a character.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "")
 }

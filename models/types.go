@@ -6,29 +6,6 @@ import (
 	"strings"
 )
 
-// Role is what a user does with the bot.
-type Role string
-
-// Roles.
-const (
-	RoleRep     Role = "rep"
-	RoleManager Role = "manager"
-	RoleDealer  Role = "dealer"
-	RoleAdmin   Role = "admin"
-)
-
-// Valid reports whether r is one of the known roles.
-func (r Role) Valid() bool {
-	switch r {
-	case RoleRep, RoleManager, RoleDealer, RoleAdmin:
-		return true
-	}
-	return false
-}
-
-// CanReport reports whether users of this role may file reports.
-func (r Role) CanReport() bool { return r == RoleRep || r == RoleManager || r == RoleAdmin }
-
 // Money is an amount in fen (0.01 CNY), so prices stay exact.
 type Money int64
 

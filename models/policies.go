@@ -126,81 +126,101 @@ func (n *Number) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// PolicyError lists what is wrong with a draft, in words for whoever wrote it.
-type PolicyError struct{ Problems []string }
+// PolicyCode says what is wrong with a field of a policy draft.
+type PolicyCode string
 
-func (e *PolicyError) Error() string { return "policy: " + strings.Join(e.Problems, "; ") }
+// Policy problem codes. The Value of a PolicyProblem is noted where it has one.
+const (
+	PolicyNoProducts       PolicyCode = "no_products"
+	PolicyUnknownProduct   PolicyCode = "unknown_product"    // Value: the product as written
+	PolicyBadPriceType     PolicyCode = "bad_price_type"     // Value: the price type as written
+	PolicyBadPrice         PolicyCode = "bad_price"          // Value: the price as written
+	PolicyPriceNotPositive PolicyCode = "price_not_positive" // Value: the price as written
+	PolicyBadEffective     PolicyCode = "bad_effective"      // Value: the date as written
+	PolicyPastEffective    PolicyCode = "past_effective"     // Value: the date, YYYY-MM-DD
+	PolicyNoAudience       PolicyCode = "no_audience"
+	PolicyUnknownCustomer  PolicyCode = "unknown_customer" // Value: the customer code
+	PolicyNoText           PolicyCode = "no_text"
+)
+
+// PolicyProblem is one thing wrong with a policy draft.
+type PolicyProblem struct {
+	Field string // the draft's field, named as in JSON: products, price_type, price, effective, audience, text
+	Code  PolicyCode
+	Value string // the value at fault; empty when the field is missing
+}
+
+// String describes the problem in English, for logs.
+func (p PolicyProblem) String() string {
+	if p.Value == "" {
+		return p.Field + ": " + string(p.Code)
+	}
+	return fmt.Sprintf("%s %q: %s", p.Field, p.Value, p.Code)
+}
+
+// PolicyError lists what is wrong with a draft, in the order of the draft's fields.
+// Package bot words each problem for whoever wrote the draft.
+type PolicyError struct{ Problems []PolicyProblem }
+
+func (e *PolicyError) Error() string {
+	parts := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		parts[i] = p.String()
+	}
+	return "models: invalid policy: " + strings.Join(parts, "; ")
+}
 
 // CheckPolicy validates a draft against the catalog as of today and returns the
 // policy and its products. It returns a *PolicyError listing every problem.
 func CheckPolicy(d PolicyDraft, cat *Catalog, today string) (*Policy, []*Product, error) {
-	var probs []string
+	var probs []PolicyProblem
+	fail := func(field string, code PolicyCode, value string) {
+		probs = append(probs, PolicyProblem{Field: field, Code: code, Value: value})
+	}
 	p := &Policy{PriceType: strings.TrimSpace(d.PriceType), Effective: strings.TrimSpace(d.Effective),
 		Audience: d.Audience, Text: strings.TrimSpace(d.Text), CreatedBy: d.CreatedBy}
 	var prods []*Product
 	if len(d.Products) == 0 {
-		probs = append(probs, "没写产品")
+		fail("products", PolicyNoProducts, "")
 	}
 	for _, name := range d.Products {
 		if pr := cat.FindProduct(name); pr != nil {
 			prods = append(prods, pr)
 		} else {
-			probs = append(probs, fmt.Sprintf("没有产品「%s」", name))
+			fail("products", PolicyUnknownProduct, name)
 		}
 	}
 	if !slices.Contains(PriceTypes, p.PriceType) {
-		probs = append(probs, fmt.Sprintf("价格类型「%s」不对，应为 出厂价、批发价 或 零售限价", d.PriceType))
+		fail("price_type", PolicyBadPriceType, d.PriceType)
 	}
 	price, err := ParseMoney(strings.TrimSuffix(strings.TrimSpace(string(d.Price)), "元"))
 	switch {
 	case err != nil:
-		probs = append(probs, fmt.Sprintf("价格「%s」不是数字", d.Price))
+		fail("price", PolicyBadPrice, string(d.Price))
 	case price <= 0:
-		probs = append(probs, "价格要大于0")
+		fail("price", PolicyPriceNotPositive, string(d.Price))
 	}
 	p.Price = price
 	if t, err := time.Parse(time.DateOnly, p.Effective); err != nil {
-		probs = append(probs, fmt.Sprintf("生效日期「%s」应写成 2026-12-01", d.Effective))
+		fail("effective", PolicyBadEffective, d.Effective)
 	} else if p.Effective = t.Format(time.DateOnly); p.Effective < today {
-		probs = append(probs, fmt.Sprintf("生效日期 %s 已经过去了", p.Effective))
+		fail("effective", PolicyPastEffective, p.Effective)
 	}
 	if p.Audience.Empty() {
-		probs = append(probs, "没写发给谁（区域、等级、客户类型或客户编码）")
+		fail("audience", PolicyNoAudience, "")
 	}
 	for _, code := range p.Audience.Customers {
 		if cat.CustomerByCode(code) == nil {
-			probs = append(probs, fmt.Sprintf("没有客户「%s」", code))
+			fail("audience", PolicyUnknownCustomer, code)
 		}
 	}
 	if p.Text == "" {
-		probs = append(probs, "没写政策内容")
+		fail("text", PolicyNoText, "")
 	}
 	if len(probs) > 0 {
 		return nil, nil, &PolicyError{Problems: probs}
 	}
 	return p, prods, nil
-}
-
-// FindProduct returns the product with this code, name or alias, or nil.
-func (c *Catalog) FindProduct(s string) *Product {
-	s = strings.TrimSpace(s)
-	for i := range c.Products {
-		p := &c.Products[i]
-		if p.Code == s || p.Name == s || slices.Contains(SplitAliases(p.Aliases), s) {
-			return p
-		}
-	}
-	return nil
-}
-
-// CustomerByCode returns the customer with this code, or nil.
-func (c *Catalog) CustomerByCode(code string) *Customer {
-	for i := range c.Customers {
-		if c.Customers[i].Code == code {
-			return &c.Customers[i]
-		}
-	}
-	return nil
 }
 
 // AudienceOf returns the customers a policy applies to and the dealer users of them.
@@ -222,30 +242,16 @@ func (c *Catalog) AudienceOf(a Audience) ([]*Customer, []*User) {
 	return cs, us
 }
 
-// Reach returns where u is reached: on prefer when u is on it, else on WeCom or
-// Feishu, whichever u has (the console reaches everyone by user ID). peer is empty
-// when u cannot be reached.
-func (u *User) Reach(prefer string) (platform, peer string) {
-	ids := map[string]string{PlatformConsole: u.ID, PlatformWeCom: u.WeComUserID, PlatformFeishu: u.FeishuOpenID}
-	if ids[prefer] != "" {
-		return prefer, ids[prefer]
-	}
-	for _, p := range []string{PlatformWeCom, PlatformFeishu} {
-		if ids[p] != "" {
-			return p, ids[p]
-		}
-	}
-	return "", ""
-}
-
 // policyBatch is how many rows a broadcast inserts per statement.
 const policyBatch = 200
 
 // CreatePolicy stores a checked policy and queues it to every dealer user of its
 // audience, all in one transaction: either every recipient is queued exactly once
-// or nothing is. message renders what a user is sent. It returns the policy's ID.
+// or nothing is. message renders what a user is sent; unreachable is recorded as the
+// failure of a dealer user with neither a WeCom nor a Feishu account. It returns the
+// policy's ID.
 func (s *Store) CreatePolicy(ctx context.Context, p *Policy, products []*Product, cat *Catalog,
-	message func(p *Policy) (text string, buttons Buttons)) (int64, error) {
+	message func(p *Policy) (text string, buttons Buttons), unreachable string) (int64, error) {
 	customers, users := cat.AudienceOf(p.Audience)
 	now := s.Now()
 	p.CreatedAt = now
@@ -276,7 +282,7 @@ func (s *Store) CreatePolicy(ctx context.Context, p *Policy, products []*Product
 			rec := PolicyRecipient{PolicyID: p.ID, CustomerID: *u.CustomerID, UserID: u.ID}
 			platform, peer := u.Reach("")
 			if peer == "" {
-				rec.Failed = "没有企业微信或飞书账号"
+				rec.Failed = unreachable
 			} else {
 				key := fmt.Sprintf("policy:%d:%s", p.ID, u.ID)
 				m := Message{Direction: Outbound, Platform: platform, PlatformMsgID: &key, UserID: u.ID, Peer: peer,
@@ -468,9 +474,10 @@ func (s *Store) NextPrice(ctx context.Context, productID, customerID int64, pric
 // RemindPolicies queues a reminder to every dealer user who has not confirmed a
 // policy within after of it (or of the last reminder), at most max reminders each, in
 // one transaction. A reminder is keyed by its number, so a run repeated after a
-// crash queues nothing twice. It returns how many it queued.
+// crash queues nothing twice. reminder renders what a user is sent. It returns how
+// many it queued.
 func (s *Store) RemindPolicies(ctx context.Context, after time.Duration, max int,
-	message func(p *Policy) (string, Buttons)) (int, error) {
+	reminder func(p *Policy) (text string, buttons Buttons)) (int, error) {
 	now := s.Now()
 	cutoff := now.Add(-after)
 	queued := 0
@@ -517,10 +524,10 @@ func (s *Store) RemindPolicies(ctx context.Context, after time.Duration, max int
 			if peer == "" {
 				continue
 			}
-			text, buttons := message(p)
+			text, buttons := reminder(p)
 			key := fmt.Sprintf("policy:%d:%s:r%d", r.PolicyID, r.UserID, r.Reminders+1)
 			m := Message{Direction: Outbound, Platform: platform, PlatformMsgID: &key, UserID: u.ID, Peer: peer,
-				Text: "⏰ 提醒：" + text, Buttons: buttons, CreatedAt: now}
+				Text: text, Buttons: buttons, CreatedAt: now}
 			m.deliverFrom(now)
 			res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&m)
 			if res.Error != nil {
@@ -578,23 +585,6 @@ func (s *Store) OpenPolicies(ctx context.Context) ([]OpenPolicy, error) {
 		GROUP BY p.id, p.text, p.effective ORDER BY p.id`).Scan(&out).Error
 	if err != nil {
 		return nil, fmt.Errorf("models: open policies: %w", err)
-	}
-	return out, nil
-}
-
-// Unacknowledged returns, for the given customers, a line for each policy their
-// dealers have not confirmed after every reminder (two): for the owner rep's visit
-// list. It satisfies jobs.PolicySource.
-func (s *Store) Unacknowledged(ctx context.Context, customerIDs []int64, _ time.Time) (map[int64][]string, error) {
-	open, err := s.UnconfirmedPolicies(ctx, PolicyMaxReminders)
-	if err != nil {
-		return nil, err
-	}
-	out := map[int64][]string{}
-	for _, id := range customerIDs {
-		for _, p := range open[id] {
-			out[id] = append(out[id], fmt.Sprintf("请确认经销商已收到政策 #%d：%s（%s起）", p.ID, p.Text, p.Effective))
-		}
 	}
 	return out, nil
 }

@@ -53,7 +53,7 @@ func TestPolicyLifecycle(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			id, err := s.CreatePolicy(ctx, p, prods, cat, testMessage)
+			id, err := s.CreatePolicy(ctx, p, prods, cat, testMessage, "unreachable")
 			if err != nil {
 				t.Fatal(err)
 			}

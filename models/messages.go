@@ -2,13 +2,150 @@ package models
 
 import (
 	"context"
+	"database/sql/driver"
+	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"gorm.io/gorm"
 )
+
+// Direction tells inbound messages from outbound replies in the audit log.
+type Direction string
+
+// Directions.
+const (
+	Inbound  Direction = "in"
+	Outbound Direction = "out"
+)
+
+// Message is one entry of the audit log: every message received and every reply sent.
+type Message struct {
+	ID            int64
+	Direction     Direction
+	Platform      string  // console, wecom, feishu
+	PlatformMsgID *string // the platform's message ID; nil when it has none
+	UserID        string  // the known user, empty when the sender is unknown
+	Peer          string  // the platform's ID of the sender or recipient
+	Text          string
+	ReplyTo       *int64
+	CreatedAt     time.Time
+
+	// Delivery: inbound messages from a platform are StatusQueued until processed;
+	// outbound ones are StatusPending until sent. Console messages have no status.
+	Status        string
+	Attempts      int
+	NextAttemptAt *time.Time
+	LeaseUntil    *time.Time
+	LastError     string
+	SentAt        *time.Time
+	Markdown      bool
+	Buttons       Buttons
+	Quote         string // the platform message ID a reply quotes
+	Payload       string // what a non-text message carries (location, media), as JSON
+}
+
+// Delivery statuses of messages.
+const (
+	StatusQueued  = "queued"  // inbound, waiting to be processed
+	StatusDone    = "done"    // inbound, processed
+	StatusPending = "pending" // outbound, waiting to be sent
+	StatusSent    = "sent"    // outbound, delivered
+	StatusFailed  = "failed"  // outbound, refused for good
+)
+
+// Button is a choice offered with a message; a click answers as if Key were typed.
+type Button struct {
+	Text string `json:"text"`
+	Key  string `json:"key"`
+}
+
+// Buttons is stored as JSON text.
+type Buttons []Button
+
+// Value implements driver.Valuer.
+func (b Buttons) Value() (driver.Value, error) {
+	if len(b) == 0 {
+		return "", nil
+	}
+	j, err := json.Marshal([]Button(b))
+	return string(j), err
+}
+
+// Scan implements sql.Scanner.
+func (b *Buttons) Scan(src any) error {
+	var s string
+	switch v := src.(type) {
+	case nil:
+	case string:
+		s = v
+	case []byte:
+		s = string(v)
+	default:
+		return fmt.Errorf("models: buttons from %T", src)
+	}
+	if s == "" {
+		*b = nil
+		return nil
+	}
+	return json.Unmarshal([]byte(s), (*[]Button)(b))
+}
+
+// Platform names used in messages.
+const (
+	PlatformConsole = "console"
+	PlatformWeCom   = "wecom"
+	PlatformFeishu  = "feishu"
+)
+
+// ErrDuplicate is returned when a platform message was stored before.
+var ErrDuplicate = errors.New("models: duplicate message")
+
+// deliverFrom marks an outbound message for delivery from now, unless it is for the
+// console, where it is printed instead.
+func (m *Message) deliverFrom(now time.Time) {
+	if m.Platform == PlatformConsole || m.Platform == "" {
+		return
+	}
+	m.Status, m.NextAttemptAt = StatusPending, &now
+}
+
+// MessageByID returns one message of the audit log, or ErrNotFound.
+func (s *Store) MessageByID(ctx context.Context, id int64) (*Message, error) {
+	var m Message
+	err := s.db.WithContext(ctx).Where("id = ?", id).Take(&m).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("models: message %d: %w", id, err)
+	}
+	return &m, nil
+}
+
+// MessagesOf returns the audit log of a user, oldest first: the messages the user
+// sent and the replies and notices sent to the user.
+func (s *Store) MessagesOf(ctx context.Context, userID string) ([]Message, error) {
+	var out []Message
+	err := s.db.WithContext(ctx).Where("user_id = ?", userID).Order("id").Find(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("models: messages of %s: %w", userID, err)
+	}
+	return out, nil
+}
+
+// MessageSeen reports whether an inbound platform message was stored before.
+func (s *Store) MessageSeen(ctx context.Context, platform, msgID string) (bool, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Model(&Message{}).
+		Where("direction = ? AND platform = ? AND platform_msg_id = ?", Inbound, platform, msgID).
+		Limit(1).Count(&n).Error
+	if err != nil {
+		return false, fmt.Errorf("models: message seen: %w", err)
+	}
+	return n > 0, nil
+}
 
 // The messages table is also the inbox and the outbox. Work is handed out with
 // leases: a claimed row is not claimed again until its lease runs out, so a replica
@@ -199,12 +336,4 @@ func (s *Store) Outbound(ctx context.Context, p Peer) ([]Message, error) {
 		return nil, fmt.Errorf("models: outbound: %w", err)
 	}
 	return out, nil
-}
-
-// truncate cuts s to at most n bytes without splitting a character.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return strings.ToValidUTF8(s[:n], "")
 }
