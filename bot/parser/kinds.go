@@ -39,7 +39,8 @@ const (
 	// CarriesProducts are products named without quantities, which the message is
 	// about: mistyped names are guessed. Needed: at least one.
 	CarriesProducts
-	// CarriesPrice is a price: a bare number is read as one. Needed: exactly one.
+	// CarriesPrice is a price: a bare number is read as one. Needed: one, not one
+	// per product.
 	CarriesPrice
 	// CarriesPlace is where, when it is no customer: with CarriesCustomer, a name
 	// no customer has (价格 北郊 苹果汁 38); without, the first unknown words when no
@@ -80,8 +81,9 @@ type Kind struct {
 }
 
 // Kinds are the kinds of report, in the order of the help menu. Adding a kind is
-// adding one here (and its models.ReportKind); a parser rule is needed only when it
-// carries something no kind carries yet. Kinds must not be changed at run time.
+// adding one here, with its Intent constant above and its models.ReportKind; a
+// parser rule is needed only when it carries something no kind carries yet. Kinds
+// must not be changed at run time.
 var Kinds = []Kind{
 	{
 		Intent: IntentStockCount, Stored: models.KindStockCount,
