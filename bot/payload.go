@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"channelbot/bot/parser"
 	"channelbot/models"
 )
 
@@ -76,6 +75,6 @@ func (t *turn) attach() error {
 		return err
 	}
 	t.ex.Attach = &models.Attachment{ReportID: r.ID, Platform: t.in.Platform, MediaID: t.in.MediaID, URL: t.in.MediaURL, CreatedAt: t.in.At}
-	t.reply(fmt.Sprintf("📎 照片已附到 #%d（%s）", r.ID, intentName[parser.Intent(r.Kind)]))
+	t.reply(fmt.Sprintf("📎 照片已附到 #%d（%s）", r.ID, kindName(r.Kind)))
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"channelbot/bot/parser"
+	"channelbot/models"
 )
 
 // Fixed replies. User-facing text is zh-CN, short and friendly.
@@ -22,43 +23,26 @@ const (
 	msgUnknown        = "没看懂这条 😅 发「帮助」看看怎么报，例如：盘点 张老板 苹果汁 120"
 )
 
-// intentName is how a rep calls each report.
-var intentName = map[parser.Intent]string{
-	parser.IntentStockCount:  "盘点",
-	parser.IntentPurchase:    "进货",
-	parser.IntentOrder:       "订货",
-	parser.IntentVisit:       "拜访",
-	parser.IntentPlan:        "计划",
-	parser.IntentNearExpiry:  "即期",
-	parser.IntentDamage:      "破损",
-	parser.IntentPriceReport: "价格",
-	parser.IntentCrossRegion: "冲货",
-	parser.IntentCompetitor:  "竞品",
-	parser.IntentComplaint:   "客诉",
-	parser.IntentFeedback:    "建议",
-	parser.IntentPromise:     "承诺",
-	parser.IntentQuery:       "查询",
-	parser.IntentUndo:        "撤销",
-	parser.IntentDone:        "兑现",
-}
-
-// helpOrder is the order of the help menu.
-var helpOrder = []parser.Intent{
-	parser.IntentStockCount, parser.IntentPurchase, parser.IntentOrder, parser.IntentVisit, parser.IntentPlan,
-	parser.IntentNearExpiry, parser.IntentDamage, parser.IntentPriceReport, parser.IntentCrossRegion,
-	parser.IntentCompetitor, parser.IntentComplaint, parser.IntentFeedback, parser.IntentPromise,
-	parser.IntentDone, parser.IntentQuery, parser.IntentUndo,
+// kindName is what reps call the kind a report is stored as.
+func kindName(k models.ReportKind) string {
+	kind, _ := parser.KindStored(k)
+	return kind.Name
 }
 
 // helpText is the menu, or the usage of one report when topic is set.
 func helpText(topic parser.Intent) string {
-	if u, ok := parser.Usage[topic]; ok {
-		return "📝 " + intentName[topic] + "的写法：\n" + u + "\n数量默认是箱，也可以写瓶，如 3箱6瓶。"
+	if u := parser.UsageOf(topic); u != "" {
+		return "📝 " + parser.NameOf(topic) + "的写法：\n" + u + "\n数量默认是箱，也可以写瓶，如 3箱6瓶。"
 	}
 	var b strings.Builder
 	b.WriteString("📋 可以这样报（关键词开头，空格隔开）：")
-	for _, in := range helpOrder {
-		fmt.Fprintf(&b, "\n· %s", parser.Usage[in])
+	for _, k := range parser.Kinds {
+		fmt.Fprintf(&b, "\n· %s", k.Usage)
+	}
+	for _, c := range parser.Commands {
+		if c.Usage != "" {
+			fmt.Fprintf(&b, "\n· %s", c.Usage)
+		}
 	}
 	b.WriteString("\n问某一项的写法，发「盘点怎么报」。")
 	return b.String()
@@ -66,6 +50,7 @@ func helpText(topic parser.Intent) string {
 
 // problemText says what was understood, what was not, and how to write it.
 func problemText(res *parser.Result) string {
+	k, _ := parser.KindOf(res.Intent)
 	var b strings.Builder
 	b.WriteString("这条没保存，还差一点：")
 	if got := understood(res); got != "" {
@@ -76,15 +61,15 @@ func problemText(res *parser.Result) string {
 		switch p.Code {
 		case parser.ProblemCustomerMissing:
 			b.WriteString("没写客户")
-			if res.Intent == parser.IntentPriceReport {
+			if k.Carries&parser.CarriesPlace != 0 {
 				b.WriteString("或地点")
 			}
 		case parser.ProblemCustomerUnknown:
 			fmt.Fprintf(&b, "没找到客户「%s」", p.Text)
 		case parser.ProblemItemsMissing:
 			b.WriteString("没写产品")
-			if res.Intent != parser.IntentPriceReport && res.Intent != parser.IntentCrossRegion {
-				b.WriteString("和数量") // prices and cross-region goods need no quantity
+			if k.Needs&parser.CarriesItems != 0 {
+				b.WriteString("和数量") // products named without quantities (prices, cross-region goods) need none
 			}
 		case parser.ProblemProductUnknown:
 			fmt.Fprintf(&b, "没认出「%s」", p.Text)
@@ -113,7 +98,7 @@ func problemText(res *parser.Result) string {
 			b.WriteString(p.Text)
 		}
 	}
-	if u, ok := parser.Usage[res.Intent]; ok {
+	if u := parser.UsageOf(res.Intent); u != "" {
 		b.WriteString("\n写法：" + u)
 	}
 	return b.String()
@@ -121,7 +106,7 @@ func problemText(res *parser.Result) string {
 
 // understood lists what a message said that the bot understood.
 func understood(res *parser.Result) string {
-	parts := []string{intentName[res.Intent]}
+	parts := []string{parser.NameOf(res.Intent)}
 	if res.Brand != "" {
 		parts = append(parts, res.Brand)
 	}

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -67,9 +68,6 @@ func (t *turn) forgetVisit(code string) error {
 	return nil
 }
 
-// noteIntents are the reports that are mostly free text.
-var noteIntents = map[parser.Intent]bool{parser.IntentComplaint: true, parser.IntentFeedback: true, parser.IntentPromise: true}
-
 // applyVisit fills in the customer of the visit in progress when a report names none.
 // The parser reads the first unknown words of a complaint, suggestion or promise
 // as a customer's name ("客诉 送货慢"); during a visit they are what was said.
@@ -79,7 +77,7 @@ func (t *turn) applyVisit(res *parser.Result) error {
 	}
 	i, code := -1, parser.ProblemCustomerMissing
 	if res.CustomerText != "" {
-		if !noteIntents[res.Intent] || len(res.Guesses) > 0 {
+		if !carries(res, parser.CarriesNote) || len(res.Guesses) > 0 {
 			return nil
 		}
 		code = parser.ProblemCustomerUnknown
@@ -115,10 +113,10 @@ func noteFrom(text, words, rest string) string {
 	return strings.TrimSpace(words + " " + rest)
 }
 
-// saveReport stores a report of a kind other than counts and deliveries, and tells
+// saveReport stores a report of kind k other than counts and deliveries, and tells
 // the manager about price violations and cross-region goods.
-func (t *turn) saveReport(res *parser.Result) {
-	r := &models.Report{Kind: models.ReportKind(res.Intent), UserID: t.user.ID, ReportedAt: t.in.At,
+func (t *turn) saveReport(k parser.Kind, res *parser.Result) {
+	r := &models.Report{Kind: k.Stored, UserID: t.user.ID, ReportedAt: t.in.At,
 		Note: res.Note, Place: res.Place, Brand: res.Brand, Price: casePrice(res)}
 	if res.Customer != nil {
 		r.CustomerID = &res.Customer.ID
@@ -135,7 +133,7 @@ func (t *turn) saveReport(res *parser.Result) {
 		}
 		t.ex.Items = append(t.ex.Items, item)
 	}
-	if res.Intent == parser.IntentPlan {
+	if k.Carries&parser.CarriesCustomers != 0 {
 		for _, cu := range append([]*models.Customer{res.Customer}, res.Customers...) {
 			t.ex.Items = append(t.ex.Items, models.ReportItem{CustomerID: &cu.ID})
 		}
@@ -149,7 +147,7 @@ func (t *turn) saveReport(res *parser.Result) {
 		t.visiting = res.Customer.Code
 	}
 	told := (floor != nil || res.Intent == parser.IntentCrossRegion) && t.user.ManagerID != ""
-	t.ex.Replies = t.render(func(id int64) string { return receiptText(id, res, floor, told) })
+	t.ex.Replies = t.render(func(id int64) string { return receiptText(id, k, res, floor, told) })
 	if told {
 		mgr := t.user.ManagerID
 		t.ex.Notices = func(id int64) []models.Notice {
@@ -159,9 +157,9 @@ func (t *turn) saveReport(res *parser.Result) {
 }
 
 // casePrice is the price to store: per case for market prices said per piece
-// (3元一瓶 of a 12-bottle case is 36元), as the competitor said it otherwise.
+// (3元一瓶 of a 12-bottle case is 36元), as said for a brand's goods.
 func casePrice(res *parser.Result) *models.Money {
-	if res.Price == nil || !res.PerPiece || len(res.Items) == 0 || res.Intent == parser.IntentCompetitor {
+	if res.Price == nil || !res.PerPiece || len(res.Items) == 0 || carries(res, parser.CarriesBrand) {
 		return res.Price
 	}
 	v := *res.Price * models.Money(max(res.Items[0].Product.PackSize, 1))
@@ -225,7 +223,7 @@ func priceText(res *parser.Result) string {
 		}
 		return res.Price.String() + "元/" + pieceUnit(res)
 	}
-	if len(res.Items) > 0 && res.Intent != parser.IntentCompetitor {
+	if len(res.Items) > 0 && !carries(res, parser.CarriesBrand) {
 		return res.Price.String() + "元/箱"
 	}
 	return res.Price.String() + "元"
@@ -244,27 +242,19 @@ func dateText(d *parser.Date) string {
 	return fmt.Sprintf("%d月%d日（周%s）", d.Month, d.Day, wd)
 }
 
-var receiptTitle = map[parser.Intent]string{
-	parser.IntentOrder:       "🧾 订货",
-	parser.IntentVisit:       "📍 拜访",
-	parser.IntentPlan:        "🗓 计划",
-	parser.IntentNearExpiry:  "⏳ 即期",
-	parser.IntentDamage:      "💔 破损",
-	parser.IntentPriceReport: "💰 价格",
-	parser.IntentCrossRegion: "🚨 冲货",
-	parser.IntentCompetitor:  "👀 竞品",
-	parser.IntentComplaint:   "📣 客诉",
-	parser.IntentFeedback:    "💡 建议",
-	parser.IntentPromise:     "🤝 承诺",
+// carries reports whether the kind of report res is may carry c.
+func carries(res *parser.Result, c parser.Carries) bool {
+	k, _ := parser.KindOf(res.Intent)
+	return k.Carries&c != 0
 }
 
-// receiptText echoes what was recorded, with the record number; told says the
-// sender's manager is being told.
-func receiptText(id int64, res *parser.Result, floor *models.Product, told bool) string {
+// receiptText echoes what was recorded as a report of kind k, with the record
+// number; told says the sender's manager is being told.
+func receiptText(id int64, k parser.Kind, res *parser.Result, floor *models.Product, told bool) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s已记录 #%d", receiptTitle[res.Intent], id)
+	fmt.Fprintf(&b, "%s已记录 #%d", k.Title, id)
 	switch {
-	case res.Intent == parser.IntentCompetitor && res.Brand != "":
+	case res.Brand != "":
 		fmt.Fprintf(&b, " · %s", res.Brand)
 		if w := where(res); w != "" {
 			fmt.Fprintf(&b, " @ %s", w)
@@ -289,11 +279,7 @@ func receiptText(id int64, res *parser.Result, floor *models.Product, told bool)
 		b.WriteString("\n价格 " + p)
 	}
 	if res.Date != nil && res.Intent != parser.IntentPlan {
-		label := map[parser.Intent]string{parser.IntentNearExpiry: "到期", parser.IntentPromise: "期限"}[res.Intent]
-		if label == "" {
-			label = "日期"
-		}
-		fmt.Fprintf(&b, "\n%s %s", label, dateText(res.Date))
+		fmt.Fprintf(&b, "\n%s %s", cmp.Or(k.DateLabel, "日期"), dateText(res.Date))
 	}
 	if res.Note != "" {
 		b.WriteString("\n备注：" + res.Note)
@@ -350,7 +336,7 @@ func (t *turn) undo() error {
 		return err
 	}
 	t.ex.Undo = r
-	what := intentName[parser.Intent(r.Kind)]
+	what := kindName(r.Kind)
 	if r.CustomerID != nil {
 		if cu := t.cat.CustomerByID(*r.CustomerID); cu != nil {
 			what += " · " + cu.Name
@@ -426,13 +412,13 @@ func (t *turn) keepPromise(res *parser.Result) error {
 		customerID = res.Customer.ID
 	}
 	if id == 0 && customerID == 0 {
-		t.reply("兑现哪一条？写法：" + parser.Usage[parser.IntentDone])
+		t.reply("兑现哪一条？写法：" + parser.UsageOf(parser.IntentDone))
 		return nil
 	}
 	all := t.user.Role == models.RoleManager || t.user.Role == models.RoleAdmin
 	r, err := t.bot.store.ResolvePromise(t.ctx, t.user.ID, all, id, customerID, t.in.At)
 	if errors.Is(err, models.ErrNotFound) {
-		t.reply("没找到你未兑现的这条承诺。写法：" + parser.Usage[parser.IntentDone])
+		t.reply("没找到你未兑现的这条承诺。写法：" + parser.UsageOf(parser.IntentDone))
 		return nil
 	}
 	if err != nil {

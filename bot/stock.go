@@ -28,8 +28,9 @@ func (l countLine) implausible() bool {
 	return l.basis.HasLast && l.now > l.basis.Last+l.basis.Delivered
 }
 
-// saveCount stores a stock count, or asks for confirmation when a count is implausible.
-func (t *turn) saveCount(res *parser.Result, opts handleOpts) error {
+// saveCount stores a stock count of kind k, or asks for confirmation when a count is
+// implausible.
+func (t *turn) saveCount(k parser.Kind, res *parser.Result, opts handleOpts) error {
 	ids := make([]int64, len(res.Items))
 	for i, it := range res.Items {
 		ids[i] = it.Product.ID
@@ -51,32 +52,32 @@ func (t *turn) saveCount(res *parser.Result, opts handleOpts) error {
 		t.reply(implausibleText(res.Customer, odd))
 		return nil
 	}
-	t.ex.Report = &models.Report{Kind: models.KindStockCount, UserID: t.user.ID, CustomerID: &res.Customer.ID, ReportedAt: t.in.At}
+	t.ex.Report = &models.Report{Kind: k.Stored, UserID: t.user.ID, CustomerID: &res.Customer.ID, ReportedAt: t.in.At}
 	for _, it := range res.Items {
 		t.ex.Counts = append(t.ex.Counts, models.StockCount{CustomerID: res.Customer.ID, ProductID: it.Product.ID, Pieces: it.Pieces})
 	}
-	t.ex.Replies = t.render(func(id int64) string { return countText(id, res.Customer, lines) })
+	t.ex.Replies = t.render(func(id int64) string { return countText(id, k.Title, res.Customer, lines) })
 	return nil
 }
 
-// savePurchase stores goods received.
-func (t *turn) savePurchase(res *parser.Result) {
-	t.ex.Report = &models.Report{Kind: models.KindPurchase, UserID: t.user.ID, CustomerID: &res.Customer.ID, ReportedAt: t.in.At}
+// savePurchase stores goods received, a report of kind k.
+func (t *turn) savePurchase(k parser.Kind, res *parser.Result) {
+	t.ex.Report = &models.Report{Kind: k.Stored, UserID: t.user.ID, CustomerID: &res.Customer.ID, ReportedAt: t.in.At}
 	var b strings.Builder
 	for _, it := range res.Items {
 		t.ex.Deliveries = append(t.ex.Deliveries, models.Delivery{CustomerID: res.Customer.ID, ProductID: it.Product.ID, Pieces: it.Pieces})
 		fmt.Fprintf(&b, "\n%s %s", it.Product.Name, it.Product.FormatQty(it.Pieces))
 	}
 	t.ex.Replies = t.render(func(id int64) string {
-		return fmt.Sprintf("📥 进货已记录 #%d · %s%s\n下次盘点会算进上进。", id, res.Customer.Name, b.String())
+		return fmt.Sprintf("%s已记录 #%d · %s%s\n下次盘点会算进上进。", k.Title, id, res.Customer.Name, b.String())
 	})
 }
 
-// countText is the reply to a saved count: per product 上存, 上进, 本存, 实销,
-// 安全库存 and 建议进货, with warnings for stock-outs.
-func countText(id int64, cu *models.Customer, lines []countLine) string {
+// countText is the reply to a saved count, under title: per product 上存, 上进, 本存,
+// 实销, 安全库存 and 建议进货, with warnings for stock-outs.
+func countText(id int64, title string, cu *models.Customer, lines []countLine) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "✅ 盘点已记录 #%d · %s", id, cu.Name)
+	fmt.Fprintf(&b, "%s已记录 #%d · %s", title, id, cu.Name)
 	for _, l := range lines {
 		p := l.product
 		fmt.Fprintf(&b, "\n\n【%s】", p.Name)

@@ -204,15 +204,20 @@ func (t *turn) handle(res *parser.Result, opts handleOpts) error {
 		t.reply(guessText(res))
 		return nil
 	}
-	switch res.Intent {
-	case parser.IntentQuery:
+	if res.Intent == parser.IntentQuery {
 		return t.query(res)
+	}
+	k, ok := parser.KindOf(res.Intent)
+	if !ok {
+		return fmt.Errorf("bot: intent %q is no report", res.Intent)
+	}
+	switch res.Intent {
 	case parser.IntentStockCount:
-		return t.saveCount(res, opts)
+		return t.saveCount(k, res, opts)
 	case parser.IntentPurchase:
-		t.savePurchase(res)
+		t.savePurchase(k, res)
 	default:
-		t.saveReport(res)
+		t.saveReport(k, res)
 	}
 	return nil
 }

@@ -9,11 +9,62 @@ import (
 	"strings"
 	"time"
 
+	"channelbot/bot/parser"
 	"channelbot/models"
 )
 
 // capItems is how many items of one kind of exception a digest lists.
 const capItems = 5
+
+// exceptionKinds are the kinds of report digests list among the exceptions, in
+// the order of their sections.
+var exceptionKinds = func() []parser.Kind {
+	var out []parser.Kind
+	for _, k := range parser.Kinds {
+		if k.Digest.Label != "" {
+			out = append(out, k)
+		}
+	}
+	return out
+}()
+
+// exceptionKind returns the index in exceptionKinds of the kind a report is
+// stored as, or -1 when digests do not list it or r is not flagged as they need.
+func exceptionKind(r models.JobReport) int {
+	for i, k := range exceptionKinds {
+		if k.Stored == r.Kind {
+			if k.Digest.Flagged && !r.Flagged {
+				return -1
+			}
+			return i
+		}
+	}
+	return -1
+}
+
+// exceptionStored lists the stored kinds of exceptionKinds, after more.
+func exceptionStored(more ...models.ReportKind) []models.ReportKind {
+	for _, k := range exceptionKinds {
+		more = append(more, k.Stored)
+	}
+	return more
+}
+
+// exceptionLine is a digest's line for a report of a kind that digest d describes:
+// where, then what d shows of it.
+func exceptionLine(d parser.Digest, r models.JobReport, where string, items catalogIndex) string {
+	s := where
+	if d.Shows&parser.CarriesProducts != 0 {
+		s = strings.TrimSpace(s + " " + firstProduct(r, items))
+	}
+	if d.Shows&parser.CarriesPrice != 0 && r.Price != nil {
+		s += " " + r.Price.String() + "元/箱"
+	}
+	if d.Shows&parser.CarriesNote != 0 {
+		s = strings.TrimSpace(s + "：" + r.Note)
+	}
+	return s
+}
 
 // repDay is one rep's day in numbers.
 type repDay struct {
@@ -49,8 +100,7 @@ func (j *Jobs) DailyDigest(ctx context.Context, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	reports, err := j.store.FindReports(ctx, models.ReportFilter{From: from, To: to,
-		Kinds: []models.ReportKind{models.KindVisit, models.KindPriceReport, models.KindCrossRegion, models.KindComplaint}})
+	reports, err := j.store.FindReports(ctx, models.ReportFilter{From: from, To: to, Kinds: exceptionStored(models.KindVisit)})
 	if err != nil {
 		return err
 	}
@@ -151,9 +201,9 @@ func (j *Jobs) DailyDigest(ctx context.Context, now time.Time) error {
 		var b strings.Builder
 		fmt.Fprintf(&b, "**📊 日报 %s · %s组 %d人**", today.Label(), m.Name, len(team))
 		var ex []string
-		section := func(mark, title string, list []string, sep string) {
+		section := func(label string, list []string, sep string) {
 			if len(list) > 0 {
-				ex = append(ex, fmt.Sprintf("%s %s %d：%s", mark, title, len(list), capList(list, capItems, sep)))
+				ex = append(ex, fmt.Sprintf("%s %d：%s", label, len(list), capList(list, capItems, sep)))
 			}
 		}
 		var silent []string
@@ -162,7 +212,7 @@ func (j *Jobs) DailyDigest(ctx context.Context, now time.Time) error {
 				silent = append(silent, u.Name)
 			}
 		}
-		section("🔇", "没报", silent, "、")
+		section("🔇 没报", silent, "、")
 		var outs []string
 		for _, z := range zero {
 			cu := items.customers[z.CustomerID]
@@ -171,33 +221,23 @@ func (j *Jobs) DailyDigest(ctx context.Context, now time.Time) error {
 			}
 			outs = append(outs, fmt.Sprintf("%s %s（%s）", cu.Name, items.productName(&z.ProductID), nameOf(users, z.UserID)))
 		}
-		section("🔴", "断货", outs, "；")
-		var prices, cross, complaints []string
+		section("🔴 断货", outs, "；")
+		listed := make([][]string, len(exceptionKinds))
 		for _, r := range reports {
-			if !in[r.UserID] {
+			i := exceptionKind(r)
+			if i < 0 || !in[r.UserID] {
 				continue
 			}
 			where := items.customerName(r.CustomerID)
 			if where == "" {
 				where = r.Place
 			}
-			who := "（" + nameOf(users, r.UserID) + "）"
-			switch {
-			case r.Kind == models.KindPriceReport && r.Flagged:
-				s := strings.TrimSpace(where + " " + firstProduct(r, items))
-				if r.Price != nil {
-					s += " " + r.Price.String() + "元/箱"
-				}
-				prices = append(prices, s+who)
-			case r.Kind == models.KindCrossRegion:
-				cross = append(cross, strings.TrimSpace(where+" "+firstProduct(r, items))+who)
-			case r.Kind == models.KindComplaint:
-				complaints = append(complaints, strings.TrimSpace(where+"："+r.Note)+who)
-			}
+			line := exceptionLine(exceptionKinds[i].Digest, r, where, items)
+			listed[i] = append(listed[i], line+"（"+nameOf(users, r.UserID)+"）")
 		}
-		section("💰", "乱价", prices, "；")
-		section("🚨", "冲货", cross, "；")
-		section("📣", "客诉", complaints, "；")
+		for i, k := range exceptionKinds {
+			section(k.Digest.Label, listed[i], "；")
+		}
 		var missed []string
 		byMissed := slices.Clone(team)
 		slices.SortStableFunc(byMissed, func(a, b *models.User) int { return cmp.Compare(missedOf(days[b.ID]), missedOf(days[a.ID])) })
@@ -215,7 +255,7 @@ func (j *Jobs) DailyDigest(ctx context.Context, now time.Time) error {
 				late = append(late, promiseLine(p, today, items)+"（"+nameOf(users, p.UserID)+"）")
 			}
 		}
-		section("🤝", "承诺逾期", late, "；")
+		section("🤝 承诺逾期", late, "；")
 		b.WriteString("\n\n**⚠️ 异常**\n")
 		if len(ex) == 0 {
 			b.WriteString("✅ 无")
@@ -406,8 +446,7 @@ func (j *Jobs) WeeklyDigest(ctx context.Context, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	issues, err := j.store.FindReports(ctx, models.ReportFilter{From: prevFrom, To: thisTo,
-		Kinds: []models.ReportKind{models.KindPriceReport, models.KindCrossRegion, models.KindComplaint}})
+	issues, err := j.store.FindReports(ctx, models.ReportFilter{From: prevFrom, To: thisTo, Kinds: exceptionStored()})
 	if err != nil {
 		return err
 	}
@@ -425,13 +464,10 @@ func (j *Jobs) WeeklyDigest(ctx context.Context, now time.Time) error {
 		}
 		var b strings.Builder
 		fmt.Fprintf(&b, "**📊 周报 %s–%s · %s组 %d人**", (mon - 7).Short(), (mon - 1).Short(), m.Name, len(team))
-		var nowIssues, prevIssues [3]int
+		nowIssues, prevIssues := make([]int, len(exceptionKinds)), make([]int, len(exceptionKinds))
 		for _, r := range issues {
-			if !in[r.UserID] {
-				continue
-			}
-			i := map[models.ReportKind]int{models.KindPriceReport: 0, models.KindCrossRegion: 1, models.KindComplaint: 2}[r.Kind]
-			if r.Kind == models.KindPriceReport && !r.Flagged {
+			i := exceptionKind(r)
+			if i < 0 || !in[r.UserID] {
 				continue
 			}
 			if r.ReportedAt.Before(thisFrom) {
@@ -441,11 +477,11 @@ func (j *Jobs) WeeklyDigest(ctx context.Context, now time.Time) error {
 			}
 		}
 		b.WriteString("\n\n**⚠️ 异常**（上周）\n")
-		for i, name := range []string{"💰 乱价", "🚨 冲货", "📣 客诉"} {
+		for i, k := range exceptionKinds {
 			if i > 0 {
 				b.WriteString(" · ")
 			}
-			fmt.Fprintf(&b, "%s %d（%d）", name, nowIssues[i], prevIssues[i])
+			fmt.Fprintf(&b, "%s %d（%d）", k.Digest.Label, nowIssues[i], prevIssues[i])
 		}
 		b.WriteString("\n\n" + weekTable(team, this, prev))
 		e.send(m, "week", b.String())

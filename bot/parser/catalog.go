@@ -28,6 +28,7 @@ type Catalog struct {
 // (two shops both called 张老板), and in rare cases a customer and a product at once.
 type entry struct {
 	intent    Intent
+	answer    bool // the intent is a Command.Answer
 	date      dateWord
 	filler    bool
 	products  []int32
@@ -72,7 +73,18 @@ func NewCatalog(c *models.Catalog) *Catalog {
 		}
 		return &cat.values[i]
 	}
-	for w, in := range keywords {
+	for _, k := range Kinds {
+		for _, w := range k.Keywords {
+			get(w).intent = k.Intent
+		}
+	}
+	for _, c := range Commands {
+		for _, w := range c.Keywords {
+			e := get(w)
+			e.intent, e.answer = c.Intent, c.Answer
+		}
+	}
+	for w, in := range stockWords {
 		get(w).intent = in
 	}
 	for w, d := range dateWords {

@@ -48,7 +48,7 @@ func (c *Catalog) lex(rs []rune, now time.Time, toks []token) []token {
 			switch {
 			case len(e.products) > 0 || len(e.customers) > 0:
 				t.kind = tkName
-			case answerIntents[e.intent]:
+			case e.answer:
 				t.kind = tkAnswer
 			case e.intent != "":
 				t.kind = tkKeyword

@@ -1,6 +1,7 @@
 // Package parser understands what reps type: it turns a message into an intent, a
 // customer, items with quantities, a price, a date and a note, resolving names
-// against an in-memory Catalog. It never touches the database.
+// against an in-memory Catalog. It never touches the database. Each kind of report
+// is declared once, in Kinds; the intents that report nothing, in Commands.
 package parser
 
 import (
@@ -73,12 +74,6 @@ type Result struct {
 // Complete reports whether the result can be stored as it is.
 func (r *Result) Complete() bool { return len(r.Problems) == 0 }
 
-// itemIntents carry products with quantities.
-var itemIntents = map[Intent]bool{IntentStockCount: true, IntentPurchase: true, IntentOrder: true, IntentNearExpiry: true, IntentDamage: true}
-
-// priceIntents read a bare number as a price.
-var priceIntents = map[Intent]bool{IntentPriceReport: true, IntentCrossRegion: true, IntentCompetitor: true, IntentPublish: true}
-
 // Parse reads text sent by sender (nil when unknown) at now, in now's location.
 func (c *Catalog) Parse(text string, sender *models.User, now time.Time) *Result {
 	var buf [24]token
@@ -110,24 +105,27 @@ func (c *Catalog) Parse(text string, sender *models.User, now time.Time) *Result
 	if r.Intent == IntentStockCount {
 		toks = c.dropInline(toks)
 	}
-	c.customer(toks, rs, sender, r)
-	switch r.Intent {
-	case IntentCompetitor:
+	may, needs := carries(r.Intent)
+	c.customer(toks, rs, sender, may, r)
+	switch {
+	case may&CarriesBrand != 0:
 		r.Brand = c.firstText(toks, rs)
-	case IntentCrossRegion:
+	case may&(CarriesPlace|CarriesCustomer) == CarriesPlace:
 		if r.Customer == nil && len(r.Candidates) == 0 {
 			r.Place = c.firstText(toks, rs)
 		}
 	}
-	if itemIntents[r.Intent] {
-		toks = c.items(toks, rs, r)
+	if may&CarriesItems != 0 {
+		toks = c.items(toks, rs, may, r)
 	} else {
-		toks = c.mentions(toks, rs, r)
+		toks = c.mentions(toks, rs, may, r)
 	}
-	c.priceAndDate(toks, r)
-	c.morePrices(toks, r)
+	c.priceAndDate(toks, may, r)
+	if needs&CarriesPrice != 0 {
+		c.morePrices(toks, r)
+	}
 	r.Note = note(toks, text)
-	c.check(r)
+	c.check(r, may, needs)
 	return r
 }
 
@@ -273,14 +271,14 @@ func (c *Catalog) dropInline(toks []token) []token {
 // sender's scope. Without one, the first unknown words before any product stand for
 // the customer's name, read as a near name when the catalog has one. A plan may name
 // more customers.
-func (c *Catalog) customer(toks []token, rs []rune, sender *models.User, r *Result) {
+func (c *Catalog) customer(toks []token, rs []rune, sender *models.User, may Carries, r *Result) {
 	for i := range toks {
 		t := &toks[i]
 		if t.kind != tkName || len(c.values[t.val].customers) == 0 {
 			continue
 		}
 		if r.CustomerText != "" {
-			if r.Intent != IntentPlan {
+			if may&CarriesCustomers == 0 {
 				break
 			}
 			t.used = true
@@ -303,7 +301,7 @@ func (c *Catalog) customer(toks []token, rs []rune, sender *models.User, r *Resu
 			r.Guesses = append(r.Guesses, Guess{Typed: r.CustomerText, Meant: r.Customer.Name})
 		}
 	}
-	if r.CustomerText != "" || r.Intent == IntentCrossRegion || r.Intent == IntentCompetitor || r.Intent == IntentPublish || r.Intent == IntentPolicy {
+	if r.CustomerText != "" || may&CarriesCustomer == 0 {
 		return
 	}
 	for i := range toks {
@@ -497,7 +495,7 @@ func (c *Catalog) guessProducts(toks []token, rs []rune, r *Result) []token {
 
 // items pairs products with quantities. A message puts quantities either after each
 // product (苹果汁 120) or before it (120箱苹果汁); whichever comes first sets the order.
-func (c *Catalog) items(toks []token, rs []rune, r *Result) []token {
+func (c *Catalog) items(toks []token, rs []rune, may Carries, r *Result) []token {
 	toks = c.guessProducts(toks, rs, r)
 	// A quantity before the first product leads when it has a unit (120箱苹果汁) or,
 	// bare, when the product follows it at once and no unknown words precede it
@@ -542,7 +540,7 @@ func (c *Catalog) items(toks []token, rs []rune, r *Result) []token {
 	// A quantity no product claimed: the words next to it were meant as a product.
 	for i := range toks {
 		t := &toks[i]
-		if !isQty(t) || r.Intent == IntentNearExpiry && t.num.kind == numBare && len(r.Items) > 0 {
+		if !isQty(t) || may&CarriesDate != 0 && t.num.kind == numBare && len(r.Items) > 0 {
 			continue
 		}
 		t.used = true
@@ -560,9 +558,9 @@ func (c *Catalog) items(toks []token, rs []rune, r *Result) []token {
 	return toks
 }
 
-// mentions collects the products a message names without quantities. A price report
-// or cross-region report that names none may have mistyped one.
-func (c *Catalog) mentions(toks []token, rs []rune, r *Result) []token {
+// mentions collects the products a message names without quantities. A report
+// about products that names none may have mistyped one.
+func (c *Catalog) mentions(toks []token, rs []rune, may Carries, r *Result) []token {
 	add := func() {
 		for i := range toks {
 			if p := c.productOf(&toks[i]); p != nil {
@@ -571,7 +569,7 @@ func (c *Catalog) mentions(toks []token, rs []rune, r *Result) []token {
 			}
 		}
 	}
-	if r.Intent != IntentPriceReport && r.Intent != IntentCrossRegion {
+	if may&CarriesProducts == 0 {
 		add()
 		return toks
 	}
@@ -594,10 +592,10 @@ func (c *Catalog) mentions(toks []token, rs []rune, r *Result) []token {
 	return toks
 }
 
-// morePrices reports a price report naming several products and several prices,
-// which one record cannot hold.
+// morePrices reports a report that needs a price naming several products and
+// several prices, which one record cannot hold.
 func (c *Catalog) morePrices(toks []token, r *Result) {
-	if r.Intent != IntentPriceReport || len(r.Items) < 2 {
+	if len(r.Items) < 2 {
 		return
 	}
 	for _, t := range toks {
@@ -609,7 +607,7 @@ func (c *Catalog) morePrices(toks []token, r *Result) {
 }
 
 // priceAndDate takes the first price and the first day the message names.
-func (c *Catalog) priceAndDate(toks []token, r *Result) {
+func (c *Catalog) priceAndDate(toks []token, may Carries, r *Result) {
 	for i := range toks {
 		t := &toks[i]
 		if t.used {
@@ -620,7 +618,7 @@ func (c *Catalog) priceAndDate(toks []token, r *Result) {
 			d := t.date
 			r.Date, t.used = &d, true
 		case t.kind == tkNumber && r.Price == nil &&
-			(t.num.kind == numPrice || t.num.kind == numBare && priceIntents[r.Intent]):
+			(t.num.kind == numPrice || t.num.kind == numBare && may&CarriesPrice != 0):
 			if fen, ok := t.num.val.fen(); ok {
 				m := models.Money(fen)
 				r.Price, r.PerPiece, t.used = &m, t.num.perPiece, true
@@ -647,17 +645,16 @@ func note(toks []token, text string) string {
 	return ""
 }
 
-// check lists what the intent needs and the message lacks.
-func (c *Catalog) check(r *Result) {
-	needsCustomer := r.Intent != IntentCrossRegion && r.Intent != IntentCompetitor && r.Intent != IntentQuery &&
-		r.Intent != IntentPublish && r.Intent != IntentPolicy && r.Intent != IntentDone ||
-		r.Intent == IntentQuery && r.CustomerText != ""
+// check lists what the message needs and lacks: needs is what its kind must say.
+func (c *Catalog) check(r *Result, may, needs Carries) {
+	// A query names a customer only when it asks about one, and one it names must exist.
+	needsCustomer := needs&CarriesCustomer != 0 || r.Intent == IntentQuery && r.CustomerText != ""
 	unresolved := r.Customer == nil && len(r.Candidates) == 0 && r.CustomerText != "" && len(r.Guesses) == 0
 	switch {
-	case unresolved && r.Intent == IntentPriceReport:
+	case unresolved && may&(CarriesCustomer|CarriesPlace) == CarriesCustomer|CarriesPlace:
 		// 价格 北郊 苹果汁 38: a place, not a customer.
 		r.Place, r.CustomerText = r.CustomerText, ""
-	case unresolved && r.Note == "" && (r.Intent == IntentComplaint || r.Intent == IntentFeedback || r.Intent == IntentPromise):
+	case unresolved && r.Note == "" && may&CarriesNote != 0:
 		// 客诉 送货慢: what was said, without the customer.
 		r.Note, r.CustomerText = r.CustomerText, ""
 	}
@@ -668,10 +665,10 @@ func (c *Catalog) check(r *Result) {
 			r.Problems = append(r.Problems, Problem{Code: ProblemCustomerMissing})
 		}
 	}
-	if itemIntents[r.Intent] {
-		if len(r.Items) == 0 && !hasProblem(r, ProblemProductUnknown) {
-			r.Problems = append(r.Problems, Problem{Code: ProblemItemsMissing})
-		}
+	if needs&(CarriesItems|CarriesProducts) != 0 && len(r.Items) == 0 && !hasProblem(r, ProblemProductUnknown) {
+		r.Problems = append(r.Problems, Problem{Code: ProblemItemsMissing})
+	}
+	if needs&CarriesItems != 0 {
 		for i, it := range r.Items {
 			// Each repeat once: a long message repeating one product stays linear.
 			for _, prev := range r.Items[:i] {
@@ -685,30 +682,16 @@ func (c *Catalog) check(r *Result) {
 			}
 		}
 	}
-	switch r.Intent {
-	case IntentPriceReport, IntentCrossRegion:
-		if len(r.Items) == 0 && !hasProblem(r, ProblemProductUnknown) {
-			r.Problems = append(r.Problems, Problem{Code: ProblemItemsMissing})
-		}
-	case IntentComplaint, IntentFeedback, IntentPromise:
-		if r.Note == "" && len(r.Items) == 0 {
-			r.Problems = append(r.Problems, Problem{Code: ProblemNoteMissing})
-		}
-	case IntentCompetitor:
-		if r.Brand == "" && r.Note == "" && len(r.Items) == 0 {
-			r.Problems = append(r.Problems, Problem{Code: ProblemNoteMissing})
-		}
+	if needs&CarriesNote != 0 && r.Note == "" && len(r.Items) == 0 && r.Brand == "" {
+		r.Problems = append(r.Problems, Problem{Code: ProblemNoteMissing})
 	}
-	if r.Intent == IntentCrossRegion && r.Customer == nil && len(r.Candidates) == 0 && r.Place == "" {
+	if needs&CarriesPlace != 0 && r.Customer == nil && len(r.Candidates) == 0 && r.Place == "" {
 		r.Problems = append(r.Problems, Problem{Code: ProblemPlaceMissing})
 	}
-	if r.Intent == IntentNearExpiry && r.Date == nil {
-		r.Problems = append(r.Problems, Problem{Code: ProblemDateMissing})
-	}
-	if r.Intent == IntentPriceReport && r.Price == nil {
+	if needs&CarriesPrice != 0 && r.Price == nil {
 		r.Problems = append(r.Problems, Problem{Code: ProblemPriceMissing})
 	}
-	if r.Intent == IntentPlan && r.Date == nil {
+	if needs&CarriesDate != 0 && r.Date == nil {
 		r.Problems = append(r.Problems, Problem{Code: ProblemDateMissing})
 	}
 }
