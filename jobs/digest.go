@@ -30,7 +30,7 @@ var exceptionKinds = func() []parser.Kind {
 
 // exceptionKind returns the index in exceptionKinds of the kind a report is
 // stored as, or -1 when digests do not list it or r is not flagged as they need.
-func exceptionKind(r models.JobReport) int {
+func exceptionKind(r models.ReportWithItems) int {
 	for i, k := range exceptionKinds {
 		if k.Stored == r.Kind {
 			if k.Digest.Flagged && !r.Flagged {
@@ -52,7 +52,7 @@ func exceptionStored(more ...models.ReportKind) []models.ReportKind {
 
 // exceptionLine is a digest's line for a report of a kind that digest d describes:
 // where, then what d shows of it.
-func exceptionLine(d parser.Digest, r models.JobReport, where string, items catalogIndex) string {
+func exceptionLine(d parser.Digest, r models.ReportWithItems, where string, items catalogIndex) string {
 	s := where
 	if d.Shows&parser.CarriesProducts != 0 {
 		s = strings.TrimSpace(s + " " + firstProduct(r, items))
