@@ -42,12 +42,11 @@ func (t *turn) runPayload() error {
 
 // checkIn records where the rep is, as a visit to the customer of the visit in progress.
 func (t *turn) checkIn() error {
-	code, ok, err := t.bot.state.Get(t.ctx, t.visitKey())
+	cu, err := t.visit()
 	if err != nil {
-		return fmt.Errorf("bot: load visit: %w", err)
+		return err
 	}
-	cu := t.cat.Customer(string(code))
-	if !ok || cu == nil {
+	if cu == nil {
 		t.reply(msgLocationNoVisit)
 		return nil
 	}
