@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
 	"slices"
 
+	"channelbot/bot"
 	"channelbot/models"
 )
 
@@ -76,18 +78,29 @@ func (e *environment) importCmd(ctx context.Context, args []string) error {
 	defer store.Close()
 	var results []models.ImportResult
 	if kind == "" {
-		if results, err = store.ImportDir(ctx, path); err != nil {
-			return err
-		}
+		results, err = store.ImportDir(ctx, path)
 	} else {
-		r, err := store.ImportFile(ctx, models.ImportKind(kind), path)
-		if err != nil {
-			return err
+		var r *models.ImportResult
+		if r, err = store.ImportFile(ctx, models.ImportKind(kind), path); err == nil {
+			results = append(results, *r)
 		}
-		results = append(results, *r)
+	}
+	var ie *models.ImportError
+	if errors.As(err, &ie) {
+		return importRowsError{ie} // every bad row, worded for whoever wrote the files
+	}
+	if err != nil {
+		return err
 	}
 	for _, r := range results {
 		fmt.Fprintf(e.stdout, "%s: %d created, %d updated (%s)\n", r.Kind, r.Created, r.Updated, r.File)
 	}
 	return nil
 }
+
+// importRowsError is a rejected import as the import command prints it: its bad rows
+// worded by package bot. It unwraps to the *models.ImportError.
+type importRowsError struct{ err *models.ImportError }
+
+func (e importRowsError) Error() string { return bot.ImportErrorText(e.err) }
+func (e importRowsError) Unwrap() error { return e.err }

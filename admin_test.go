@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"channelbot/models"
 )
 
 func runCmd(t *testing.T, stdin string, args ...string) (string, string, error) {
@@ -76,5 +79,28 @@ func TestImportBadFileImportsNothing(t *testing.T) {
 	}
 	if !strings.Contains(out, `"items":[]`) {
 		t.Errorf("a product from the rejected file is known: %s", out)
+	}
+}
+
+// TestImportBadFileWording: the import command words every bad row for whoever wrote
+// the file, and still returns the *models.ImportError.
+func TestImportBadFileWording(t *testing.T) {
+	dir := t.TempDir()
+	csv := "code,name,aliases,pack_size,factory_price\nP01,苹果汁,苹果,12,38.5\nP02,橙汁,苹果,12,abc\nP01,葡萄汁,,0,30\n"
+	if err := os.WriteFile(filepath.Join(dir, "products.csv"), []byte(csv), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := runCmd(t, "", "import", "--db", tempDB(t), "--kind", "products", filepath.Join(dir, "products.csv"))
+	want := `models: import: 4 bad rows, nothing imported
+products.csv row 3: aliases "苹果" 已是产品 P01 的名称或别名（第 2 行）
+products.csv row 3: factory_price "abc" 不是金额（非负，最多两位小数）
+products.csv row 4: code "P01" 与第 2 行重复
+products.csv row 4: pack_size "0" 不是正整数`
+	if err == nil || err.Error() != want {
+		t.Errorf("import error =\n%v\nwant\n%s", err, want)
+	}
+	var ie *models.ImportError
+	if !errors.As(err, &ie) || len(ie.Rows) != 4 {
+		t.Errorf("import error %T does not unwrap to the 4 bad rows", err)
 	}
 }

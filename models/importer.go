@@ -52,32 +52,108 @@ const (
 	importBatchSQLite = 100
 )
 
-// RowError is one problem with one row of an import file. Row is the 1-based row
-// number in the file, counting the header as row 1 (for CSV, the line the record
-// starts on). Column is the column's header as written in the file, or its canonical
-// name when the column is missing. Reason is short zh-CN text naming the column and the value.
-type RowError struct {
-	File   string
-	Row    int
-	Column string
-	Reason string
+// RowProblem says what is wrong with a row, or with the header, of an import file.
+// Package bot words each problem for people.
+type RowProblem string
+
+// Row problem codes. Each notes what Value, Ref and RefRow hold, where it sets them.
+const (
+	// Problems with the header row.
+	RowUnknownColumn   RowProblem = "unknown_column"   // Column is no known column's name
+	RowDuplicateColumn RowProblem = "duplicate_column" // Ref: the header of the column seen first; both are Field
+	RowMissingColumn   RowProblem = "missing_column"   // a required column is missing; Column names it
+
+	// Problems with a cell. Value is the cell as written.
+	RowNoHeader          RowProblem = "no_header"            // Value: a cell in a column without a header
+	RowMissing           RowProblem = "missing"              // a required cell is empty
+	RowDuplicate         RowProblem = "duplicate"            // Value: a code or ID; RefRow: the row with it first
+	RowNotPositiveInt    RowProblem = "not_positive_int"     // Value: not a whole number above 0
+	RowNotNonNegativeInt RowProblem = "not_non_negative_int" // Value: not a whole number, 0 or more
+	RowNotMoney          RowProblem = "not_money"            // Value: not an amount, 0 or more, at most 2 decimals
+	RowNotFactor         RowProblem = "not_factor"           // Value: not a number with at most 3 decimals
+	RowFactorBelowOne    RowProblem = "factor_below_one"     // Value: a factor below 1
+	RowTermTaken         RowProblem = "term_taken"           // Value: a name or alias; Ref: the product with it; RefRow: its row, 0: the database
+	RowBadTier           RowProblem = "bad_tier"             // Value: not A, B or C
+	RowBadVisitDays      RowProblem = "bad_visit_days"       // Value: neither days of the month (1-31) nor an interval (1d-365d)
+	RowBadRole           RowProblem = "bad_role"             // Value: no role's name
+	RowDealerNoCustomer  RowProblem = "dealer_no_customer"   // a dealer's customer cell is empty
+	RowUnknownUser       RowProblem = "unknown_user"         // Value: no user's ID, in the database or the file
+	RowOwnerRole         RowProblem = "owner_role"           // Value: the owner's ID; Ref: its role, which cannot own customers
+	RowSelfManager       RowProblem = "self_manager"         // Value: the user's own ID
+	RowManagerRole       RowProblem = "manager_role"         // Value: the manager's ID; Ref: its role, neither manager nor admin
+	RowUnknownCustomer   RowProblem = "unknown_customer"     // Value: no customer's code, in the database or the file
+	RowIDTaken           RowProblem = "id_taken"             // Value: a WeCom or Feishu ID; Ref: the user who has it
+)
+
+// RowProblems returns every row problem code, in the order they are declared.
+func RowProblems() []RowProblem {
+	return []RowProblem{RowUnknownColumn, RowDuplicateColumn, RowMissingColumn, RowNoHeader,
+		RowMissing, RowDuplicate, RowNotPositiveInt, RowNotNonNegativeInt, RowNotMoney, RowNotFactor,
+		RowFactorBelowOne, RowTermTaken, RowBadTier, RowBadVisitDays, RowBadRole, RowDealerNoCustomer,
+		RowUnknownUser, RowOwnerRole, RowSelfManager, RowManagerRole, RowUnknownCustomer, RowIDTaken}
 }
 
-// Error formats e as "file row N: reason".
-func (e RowError) Error() string { return fmt.Sprintf("%s row %d: %s", e.File, e.Row, e.Reason) }
+// RowError is one problem with one row of an import file. Row is the 1-based row
+// number in the file, counting the header as row 1 (for CSV, the line the record
+// starts on). Code says what is wrong; the other fields are what wording it needs.
+type RowError struct {
+	File string
+	Row  int
+	// Column is the column's header as written in the file, trimmed; for a missing
+	// column, its canonical name and first alias ("owner/负责人"); empty for a column
+	// without a header.
+	Column string
+	Index  int    // the column's 1-based position in the file; 0 for a missing column
+	Field  string // the column's canonical name; empty for an unknown column or one without a header
+	Code   RowProblem
+	Value  string // the cell at fault, as written but trimmed; empty for an empty cell or a header problem
+	Ref    string // what Value clashes with or points at, for the codes that say so
+	RefRow int    // the row of the earlier record, for the codes that say so
+}
 
-// ImportError lists every bad row an import found. Nothing was imported.
+// Error describes e in English, for logs: "customers.csv row 2: owner "R01": unknown_user".
+func (e RowError) Error() string { return fmt.Sprintf("%s row %d: %s", e.File, e.Row, e.problem()) }
+
+// problem is Error without the file and row.
+func (e RowError) problem() string {
+	var b strings.Builder
+	if e.Column != "" {
+		b.WriteString(e.Column)
+	} else {
+		fmt.Fprintf(&b, "column %d", e.Index)
+	}
+	if e.Value != "" {
+		fmt.Fprintf(&b, " %q", e.Value)
+	}
+	b.WriteString(": ")
+	b.WriteString(string(e.Code))
+	switch {
+	case e.Ref != "" && e.RefRow > 0:
+		fmt.Fprintf(&b, " (%s, row %d)", e.Ref, e.RefRow)
+	case e.Ref != "":
+		fmt.Fprintf(&b, " (%s)", e.Ref)
+	case e.RefRow > 0:
+		fmt.Fprintf(&b, " (row %d)", e.RefRow)
+	}
+	return b.String()
+}
+
+// ImportError lists every bad row an import found. Nothing was imported. Package bot
+// words the problems for people.
 type ImportError struct {
 	Rows []RowError
 }
 
-// Error lists every bad row, one per line.
-func (e *ImportError) Error() string {
+// Error lists every bad row in English, one per line, after a summary line.
+func (e *ImportError) Error() string { return e.Text(RowError.problem) }
+
+// Text is Error with each row's problem worded by problem: a summary line, then one
+// line per bad row, "file row N: " and the problem's words.
+func (e *ImportError) Text(problem func(RowError) string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "models: import: %d bad rows, nothing imported", len(e.Rows))
 	for _, r := range e.Rows {
-		b.WriteByte('\n')
-		b.WriteString(r.Error())
+		fmt.Fprintf(&b, "\n%s row %d: %s", r.File, r.Row, problem(r))
 	}
 	return b.String()
 }
@@ -315,11 +391,11 @@ func newSheet(kind ImportKind, t *table) *sheet {
 		field, ok := byName[key]
 		switch {
 		case !ok:
-			sh.failAt(t.first-1, i, strings.TrimSpace(h), fmt.Sprintf("未知列 %q", strings.TrimSpace(h)))
+			sh.add(i, RowError{Row: t.first - 1, Column: strings.TrimSpace(h), Index: i + 1, Code: RowUnknownColumn})
 		default:
 			if j, dup := sh.index[field]; dup {
-				sh.failAt(t.first-1, i, strings.TrimSpace(h),
-					fmt.Sprintf("列 %q 与列 %q 重复（都是 %s）", strings.TrimSpace(h), strings.TrimSpace(t.header[j]), field))
+				sh.add(i, RowError{Row: t.first - 1, Column: strings.TrimSpace(h), Index: i + 1, Field: field,
+					Code: RowDuplicateColumn, Ref: strings.TrimSpace(t.header[j])})
 				sh.broken = true
 				continue
 			}
@@ -328,8 +404,8 @@ func newSheet(kind ImportKind, t *table) *sheet {
 	}
 	for _, c := range importColumns[kind] {
 		if _, ok := sh.index[c.field]; c.required && !ok {
-			col := c.field + "/" + c.names[0]
-			sh.failAt(t.first-1, len(t.header), col, fmt.Sprintf("缺少必填列 %s", col))
+			sh.add(len(t.header), RowError{Row: t.first - 1, Column: c.field + "/" + c.names[0], Field: c.field,
+				Code: RowMissingColumn})
 			sh.broken = true
 		}
 	}
@@ -366,19 +442,22 @@ type sheetError struct {
 	pos int
 }
 
-// failAt records a problem in column pos (len(header) for a missing column).
-func (sh *sheet) failAt(row, pos int, column, reason string) {
-	sh.errs = append(sh.errs, sheetError{RowError{File: sh.t.file, Row: row, Column: column, Reason: reason}, pos})
+// add records a problem in column pos (len(header) for a missing column).
+func (sh *sheet) add(pos int, e RowError) {
+	e.File = sh.t.file
+	sh.errs = append(sh.errs, sheetError{e, pos})
 }
 
-// fail records a problem with field in row; the reason starts with the column's name.
-func (sh *sheet) fail(row int, field, format string, args ...any) {
+// fail records a problem with field in row; e holds the code and the values.
+func (sh *sheet) fail(row int, field string, e RowError) {
 	pos, ok := sh.index[field]
-	if !ok {
+	if ok {
+		e.Index = pos + 1
+	} else {
 		pos = len(sh.t.header)
 	}
-	col := sh.col(field)
-	sh.failAt(row, pos, col, col+" "+fmt.Sprintf(format, args...))
+	e.Row, e.Column, e.Field = row, sh.col(field), field
+	sh.add(pos, e)
 }
 
 // eachRow calls fn for every non-blank row, with a getter for trimmed cells. It reports
@@ -394,8 +473,7 @@ func (sh *sheet) eachRow(fn func(row int, get func(field string) string)) {
 		row := sh.t.first + i
 		for j, c := range cells {
 			if c = strings.TrimSpace(c); c != "" && (j >= len(sh.blank) || sh.blank[j]) {
-				col := fmt.Sprintf("第%d列", j+1)
-				sh.failAt(row, j, col, fmt.Sprintf("%s 没有表头，却有值 %q", col, c))
+				sh.add(j, RowError{Row: row, Index: j + 1, Code: RowNoHeader, Value: c})
 			}
 		}
 		fn(row, func(field string) string {
@@ -410,7 +488,7 @@ func (sh *sheet) eachRow(fn func(row int, get func(field string) string)) {
 // required reports whether v is set, recording a problem if not.
 func (sh *sheet) required(row int, field, v string) bool {
 	if v == "" {
-		sh.fail(row, field, "为空（必填）")
+		sh.fail(row, field, RowError{Code: RowMissing})
 		return false
 	}
 	return true
@@ -456,7 +534,7 @@ func parseProducts(sh *sheet) []productRec {
 		sh.required(row, "name", p.Name)
 		if keep {
 			if first, dup := seen[p.Code]; dup {
-				sh.fail(row, "code", "%q 与第 %d 行重复", p.Code, first)
+				sh.fail(row, "code", RowError{Code: RowDuplicate, Value: p.Code, RefRow: first})
 				keep = false
 			} else {
 				seen[p.Code] = row
@@ -466,14 +544,14 @@ func parseProducts(sh *sheet) []productRec {
 			if n, ok := atoi(v); ok && n > 0 {
 				p.PackSize = n
 			} else {
-				sh.fail(row, "pack_size", "%q 不是正整数", v)
+				sh.fail(row, "pack_size", RowError{Code: RowNotPositiveInt, Value: v})
 			}
 		}
 		if v := get("shelf_life_days"); v != "" {
 			if n, ok := atoi(v); ok {
 				p.ShelfLifeDays = n
 			} else {
-				sh.fail(row, "shelf_life_days", "%q 不是非负整数", v)
+				sh.fail(row, "shelf_life_days", RowError{Code: RowNotNonNegativeInt, Value: v})
 			}
 		}
 		for _, pr := range []struct {
@@ -483,7 +561,7 @@ func parseProducts(sh *sheet) []productRec {
 			if v := get(pr.field); v != "" {
 				m, err := ParseMoney(v)
 				if err != nil {
-					sh.fail(row, pr.field, "%q 不是金额（非负，最多两位小数）", v)
+					sh.fail(row, pr.field, RowError{Code: RowNotMoney, Value: v})
 				}
 				*pr.dst = m
 			}
@@ -492,9 +570,9 @@ func parseProducts(sh *sheet) []productRec {
 			f, err := ParseFactor(v)
 			switch {
 			case err != nil:
-				sh.fail(row, "safety_factor", "%q 不是数字（最多三位小数）", v)
+				sh.fail(row, "safety_factor", RowError{Code: RowNotFactor, Value: v})
 			case f < FactorOne:
-				sh.fail(row, "safety_factor", "%q 小于 1", v)
+				sh.fail(row, "safety_factor", RowError{Code: RowFactorBelowOne, Value: v})
 			}
 			p.SafetyFactor = f
 		}
@@ -545,11 +623,7 @@ func checkProductTerms(sh *sheet, recs []productRec, existing []Product) {
 			if o.code == r.p.Code {
 				continue
 			}
-			where := "（数据库中已有）"
-			if o.row > 0 {
-				where = fmt.Sprintf("（第 %d 行）", o.row)
-			}
-			sh.fail(r.row, t.field, "%q 已是产品 %s 的名称或别名%s", t.term, o.code, where)
+			sh.fail(r.row, t.field, RowError{Code: RowTermTaken, Value: t.term, Ref: o.code, RefRow: o.row})
 		}
 	}
 }
@@ -577,7 +651,7 @@ func parseCustomers(sh *sheet) []customerRec {
 		sh.required(row, "owner", c.OwnerID)
 		if keep {
 			if first, dup := seen[c.Code]; dup {
-				sh.fail(row, "code", "%q 与第 %d 行重复", c.Code, first)
+				sh.fail(row, "code", RowError{Code: RowDuplicate, Value: c.Code, RefRow: first})
 				keep = false
 			} else {
 				seen[c.Code] = row
@@ -587,12 +661,12 @@ func parseCustomers(sh *sheet) []customerRec {
 		case "", "A", "B", "C":
 			c.Tier = v
 		default:
-			sh.fail(row, "tier", "%q 不是 A、B、C 之一", get("tier"))
+			sh.fail(row, "tier", RowError{Code: RowBadTier, Value: get("tier")})
 		}
 		if v, ok := visitDays(get("visit_days")); ok {
 			c.VisitDays = v
 		} else {
-			sh.fail(row, "visit_days", "%q 无效：填每月几号如 10|25（1–31），或间隔天数如 7d（1–365）", get("visit_days"))
+			sh.fail(row, "visit_days", RowError{Code: RowBadVisitDays, Value: get("visit_days")})
 		}
 		if keep {
 			out = append(out, customerRec{row: row, c: c})
@@ -666,7 +740,7 @@ func parseUsers(sh *sheet) []userRec {
 		sh.required(row, "name", r.u.Name)
 		if keep {
 			if first, dup := seen[r.u.ID]; dup {
-				sh.fail(row, "id", "%q 与第 %d 行重复", r.u.ID, first)
+				sh.fail(row, "id", RowError{Code: RowDuplicate, Value: r.u.ID, RefRow: first})
 				keep = false
 			} else {
 				seen[r.u.ID] = row
@@ -676,11 +750,11 @@ func parseUsers(sh *sheet) []userRec {
 			if role, ok := roleNames[strings.ToLower(v)]; ok {
 				r.u.Role = role
 			} else {
-				sh.fail(row, "role", "%q 无效：应为 rep、manager、dealer、admin（业务员、经理、经销商、管理员）", v)
+				sh.fail(row, "role", RowError{Code: RowBadRole, Value: v})
 			}
 		}
 		if r.u.Role == RoleDealer && r.customer == "" {
-			sh.fail(row, "customer", "为空：经销商必须填写所属客户编码")
+			sh.fail(row, "customer", RowError{Code: RowDealerNoCustomer})
 		}
 		if keep {
 			out = append(out, r)
@@ -926,9 +1000,9 @@ func (j *importJob) check(st *importState) {
 			role, ok := roles[owner]
 			switch {
 			case !ok && usersKnown:
-				sh.fail(r.row, "owner", "%q 不是已有用户的编号", owner)
+				sh.fail(r.row, "owner", RowError{Code: RowUnknownUser, Value: owner})
 			case ok && role != "" && !role.CanReport():
-				sh.fail(r.row, "owner", "%q 的角色是 %s，应为 rep、manager 或 admin", owner, role)
+				sh.fail(r.row, "owner", RowError{Code: RowOwnerRole, Value: owner, Ref: string(role)})
 			}
 		}
 	}
@@ -960,16 +1034,16 @@ func (j *importJob) check(st *importState) {
 				role, ok := roles[m]
 				switch {
 				case m == r.u.ID:
-					sh.fail(r.row, "manager", "%q 是本人", m)
+					sh.fail(r.row, "manager", RowError{Code: RowSelfManager, Value: m})
 				case !ok:
-					sh.fail(r.row, "manager", "%q 不是已有用户的编号", m)
+					sh.fail(r.row, "manager", RowError{Code: RowUnknownUser, Value: m})
 				case role != "" && role != RoleManager && role != RoleAdmin:
-					sh.fail(r.row, "manager", "%q 的角色是 %s，应为 manager 或 admin", m, role)
+					sh.fail(r.row, "manager", RowError{Code: RowManagerRole, Value: m, Ref: string(role)})
 				}
 			}
 			if c := r.customer; c != "" && customersKnown {
 				if _, ok := st.customers[c]; !ok && !customerCodes[c] {
-					sh.fail(r.row, "customer", "%q 不是已有客户的编码", c)
+					sh.fail(r.row, "customer", RowError{Code: RowUnknownCustomer, Value: c})
 				}
 			}
 			for _, p := range []struct {
@@ -980,7 +1054,7 @@ func (j *importJob) check(st *importState) {
 					continue
 				}
 				if other, ok := p.taken[p.v]; ok && other != r.u.ID {
-					sh.fail(r.row, p.field, "%q 已被用户 %s 使用", p.v, other)
+					sh.fail(r.row, p.field, RowError{Code: RowIDTaken, Value: p.v, Ref: other})
 					continue
 				}
 				p.taken[p.v] = r.u.ID

@@ -227,68 +227,71 @@ const (
 // import must fail naming that row and leave the database exactly as it was.
 func TestImportBadRows(t *testing.T) {
 	tests := []struct {
-		name string
-		kind ImportKind
-		csv  string
-		row  int
-		col  string
+		name  string
+		kind  ImportKind
+		csv   string
+		row   int
+		col   string
+		index int // the column's 1-based position; 0 for a missing column
+		code  RowProblem
+		value string
 	}{
-		{"product code empty", ImportProducts, productHeader + goodProducts + ",新品乙,,箱,12,瓶,,,,\n", 4, "code"},
-		{"product name empty", ImportProducts, productHeader + goodProducts + "P91,,,箱,12,瓶,,,,\n", 4, "name"},
-		{"product pack_size empty", ImportProducts, productHeader + goodProducts + "P91,新品乙,,箱,,瓶,,,,\n", 4, "pack_size"},
-		{"product code twice", ImportProducts, productHeader + goodProducts + "P90,新品乙,,箱,12,瓶,,,,\n", 4, "code"},
-		{"product pack_size zero", ImportProducts, productHeader + goodProducts + "P91,新品乙,,箱,0,瓶,,,,\n", 4, "pack_size"},
-		{"product pack_size fraction", ImportProducts, productHeader + goodProducts + "P91,新品乙,,箱,12.5,瓶,,,,\n", 4, "pack_size"},
-		{"product pack_size text", ImportProducts, productHeader + goodProducts + "P91,新品乙,,箱,一打,瓶,,,,\n", 4, "pack_size"},
-		{"product pack_size first row", ImportProducts, productHeader + "P91,新品乙,,箱,-3,瓶,,,,\n" + goodProducts, 2, "pack_size"},
-		{"product factory_price text", ImportProducts, productHeader + goodProducts + "P91,新品乙,,箱,12,瓶,,abc,,\n", 4, "factory_price"},
-		{"product floor_price negative", ImportProducts, productHeader + goodProducts + "P91,新品乙,,箱,12,瓶,,,-1,\n", 4, "floor_price"},
-		{"product price three decimals", ImportProducts, productHeader + goodProducts + "P91,新品乙,,箱,12,瓶,,1.234,,\n", 4, "factory_price"},
-		{"product safety_factor below 1", ImportProducts, productHeader + goodProducts + "P91,新品乙,,箱,12,瓶,,,,0.8\n", 4, "safety_factor"},
-		{"product safety_factor text", ImportProducts, productHeader + goodProducts + "P91,新品乙,,箱,12,瓶,,,,高\n", 4, "safety_factor"},
-		{"product shelf_life negative", ImportProducts, productHeader + goodProducts + "P91,新品乙,,箱,12,瓶,-1,,,\n", 4, "shelf_life_days"},
-		{"product shelf_life text", ImportProducts, productHeader + goodProducts + "P91,新品乙,,箱,12,瓶,一年,,,\n", 4, "shelf_life_days"},
-		{"product alias shared in file", ImportProducts, productHeader + goodProducts + "P91,新品乙,乙|新品甲别名,箱,12,瓶,,,,\n", 4, "aliases"},
-		{"product name is another's alias in file", ImportProducts, productHeader + goodProducts + "P91,新品甲别名,,箱,12,瓶,,,,\n", 4, "name"},
-		{"product alias is another's name in file", ImportProducts, productHeader + goodProducts + "P91,新品乙,新品甲,箱,12,瓶,,,,\n", 4, "aliases"},
-		{"product alias in database", ImportProducts, productHeader + goodProducts + "P91,新品乙,橙汁,箱,12,瓶,,,,\n", 4, "aliases"},
-		{"product alias in database other case", ImportProducts, productHeader + goodProducts + "P91,新品乙,苹果汁300ML,箱,12,瓶,,,,\n", 4, "aliases"},
-		{"product name in database", ImportProducts, productHeader + goodProducts + "P91,矿泉水,,箱,12,瓶,,,,\n", 4, "name"},
-		{"product unknown column", ImportProducts, strings.TrimSuffix(productHeader, "\n") + ",颜色\n" + goodProducts, 1, "颜色"},
-		{"product missing column", ImportProducts, "code,name\nP91,新品乙\n", 1, "pack_size/箱规"},
-		{"product duplicate column", ImportProducts, "code,name,pack_size,箱规\nP91,新品乙,12,12\n", 1, "箱规"},
-		{"product value without header", ImportProducts, productHeader + goodProducts + "P91,新品乙,,箱,12,瓶,,,,,多余\n", 4, "第11列"},
+		{"product code empty", ImportProducts, productHeader + goodProducts + ",新品乙,,箱,12,瓶,,,,\n", 4, "code", 1, RowMissing, ""},
+		{"product name empty", ImportProducts, productHeader + goodProducts + "P91,,,箱,12,瓶,,,,\n", 4, "name", 2, RowMissing, ""},
+		{"product pack_size empty", ImportProducts, productHeader + goodProducts + "P91,新品乙,,箱,,瓶,,,,\n", 4, "pack_size", 5, RowMissing, ""},
+		{"product code twice", ImportProducts, productHeader + goodProducts + "P90,新品乙,,箱,12,瓶,,,,\n", 4, "code", 1, RowDuplicate, "P90"},
+		{"product pack_size zero", ImportProducts, productHeader + goodProducts + "P91,新品乙,,箱,0,瓶,,,,\n", 4, "pack_size", 5, RowNotPositiveInt, "0"},
+		{"product pack_size fraction", ImportProducts, productHeader + goodProducts + "P91,新品乙,,箱,12.5,瓶,,,,\n", 4, "pack_size", 5, RowNotPositiveInt, "12.5"},
+		{"product pack_size text", ImportProducts, productHeader + goodProducts + "P91,新品乙,,箱,一打,瓶,,,,\n", 4, "pack_size", 5, RowNotPositiveInt, "一打"},
+		{"product pack_size first row", ImportProducts, productHeader + "P91,新品乙,,箱,-3,瓶,,,,\n" + goodProducts, 2, "pack_size", 5, RowNotPositiveInt, "-3"},
+		{"product factory_price text", ImportProducts, productHeader + goodProducts + "P91,新品乙,,箱,12,瓶,,abc,,\n", 4, "factory_price", 8, RowNotMoney, "abc"},
+		{"product floor_price negative", ImportProducts, productHeader + goodProducts + "P91,新品乙,,箱,12,瓶,,,-1,\n", 4, "floor_price", 9, RowNotMoney, "-1"},
+		{"product price three decimals", ImportProducts, productHeader + goodProducts + "P91,新品乙,,箱,12,瓶,,1.234,,\n", 4, "factory_price", 8, RowNotMoney, "1.234"},
+		{"product safety_factor below 1", ImportProducts, productHeader + goodProducts + "P91,新品乙,,箱,12,瓶,,,,0.8\n", 4, "safety_factor", 10, RowFactorBelowOne, "0.8"},
+		{"product safety_factor text", ImportProducts, productHeader + goodProducts + "P91,新品乙,,箱,12,瓶,,,,高\n", 4, "safety_factor", 10, RowNotFactor, "高"},
+		{"product shelf_life negative", ImportProducts, productHeader + goodProducts + "P91,新品乙,,箱,12,瓶,-1,,,\n", 4, "shelf_life_days", 7, RowNotNonNegativeInt, "-1"},
+		{"product shelf_life text", ImportProducts, productHeader + goodProducts + "P91,新品乙,,箱,12,瓶,一年,,,\n", 4, "shelf_life_days", 7, RowNotNonNegativeInt, "一年"},
+		{"product alias shared in file", ImportProducts, productHeader + goodProducts + "P91,新品乙,乙|新品甲别名,箱,12,瓶,,,,\n", 4, "aliases", 3, RowTermTaken, "新品甲别名"},
+		{"product name is another's alias in file", ImportProducts, productHeader + goodProducts + "P91,新品甲别名,,箱,12,瓶,,,,\n", 4, "name", 2, RowTermTaken, "新品甲别名"},
+		{"product alias is another's name in file", ImportProducts, productHeader + goodProducts + "P91,新品乙,新品甲,箱,12,瓶,,,,\n", 4, "aliases", 3, RowTermTaken, "新品甲"},
+		{"product alias in database", ImportProducts, productHeader + goodProducts + "P91,新品乙,橙汁,箱,12,瓶,,,,\n", 4, "aliases", 3, RowTermTaken, "橙汁"},
+		{"product alias in database other case", ImportProducts, productHeader + goodProducts + "P91,新品乙,苹果汁300ML,箱,12,瓶,,,,\n", 4, "aliases", 3, RowTermTaken, "苹果汁300ML"},
+		{"product name in database", ImportProducts, productHeader + goodProducts + "P91,矿泉水,,箱,12,瓶,,,,\n", 4, "name", 2, RowTermTaken, "矿泉水"},
+		{"product unknown column", ImportProducts, strings.TrimSuffix(productHeader, "\n") + ",颜色\n" + goodProducts, 1, "颜色", 11, RowUnknownColumn, ""},
+		{"product missing column", ImportProducts, "code,name\nP91,新品乙\n", 1, "pack_size/箱规", 0, RowMissingColumn, ""},
+		{"product duplicate column", ImportProducts, "code,name,pack_size,箱规\nP91,新品乙,12,12\n", 1, "箱规", 4, RowDuplicateColumn, ""},
+		{"product value without header", ImportProducts, productHeader + goodProducts + "P91,新品乙,,箱,12,瓶,,,,,多余\n", 4, "", 11, RowNoHeader, "多余"},
 
-		{"customer code empty", ImportCustomers, customerHeader + goodCustomers + ",新客户乙,,零售店,C,城东,R01,\n", 4, "code"},
-		{"customer name empty", ImportCustomers, customerHeader + goodCustomers + "C091,,,零售店,C,城东,R01,\n", 4, "name"},
-		{"customer owner empty", ImportCustomers, customerHeader + goodCustomers + "C091,新客户乙,,零售店,C,城东,,\n", 4, "owner"},
-		{"customer code twice", ImportCustomers, customerHeader + goodCustomers + "C090,新客户乙,,零售店,C,城东,R01,\n", 4, "code"},
-		{"customer tier", ImportCustomers, customerHeader + goodCustomers + "C091,新客户乙,,零售店,D,城东,R01,\n", 4, "tier"},
-		{"customer visit day zero", ImportCustomers, customerHeader + goodCustomers + "C091,新客户乙,,零售店,C,城东,R01,0|25\n", 4, "visit_days"},
-		{"customer visit day 32", ImportCustomers, customerHeader + goodCustomers + "C091,新客户乙,,零售店,C,城东,R01,10|32\n", 4, "visit_days"},
-		{"customer visit interval zero", ImportCustomers, customerHeader + goodCustomers + "C091,新客户乙,,零售店,C,城东,R01,0d\n", 4, "visit_days"},
-		{"customer visit interval 366", ImportCustomers, customerHeader + goodCustomers + "C091,新客户乙,,零售店,C,城东,R01,366d\n", 4, "visit_days"},
-		{"customer visit text", ImportCustomers, customerHeader + goodCustomers + "C091,新客户乙,,零售店,C,城东,R01,每周\n", 4, "visit_days"},
-		{"customer owner unknown", ImportCustomers, customerHeader + goodCustomers + "C091,新客户乙,,零售店,C,城东,R99,\n", 4, "owner"},
-		{"customer owner is a dealer", ImportCustomers, customerHeader + goodCustomers + "C091,新客户乙,,零售店,C,城东,D01,\n", 4, "owner"},
-		{"customer missing owner column", ImportCustomers, "code,name\nC091,新客户乙\n", 1, "owner/负责人"},
+		{"customer code empty", ImportCustomers, customerHeader + goodCustomers + ",新客户乙,,零售店,C,城东,R01,\n", 4, "code", 1, RowMissing, ""},
+		{"customer name empty", ImportCustomers, customerHeader + goodCustomers + "C091,,,零售店,C,城东,R01,\n", 4, "name", 2, RowMissing, ""},
+		{"customer owner empty", ImportCustomers, customerHeader + goodCustomers + "C091,新客户乙,,零售店,C,城东,,\n", 4, "owner", 7, RowMissing, ""},
+		{"customer code twice", ImportCustomers, customerHeader + goodCustomers + "C090,新客户乙,,零售店,C,城东,R01,\n", 4, "code", 1, RowDuplicate, "C090"},
+		{"customer tier", ImportCustomers, customerHeader + goodCustomers + "C091,新客户乙,,零售店,D,城东,R01,\n", 4, "tier", 5, RowBadTier, "D"},
+		{"customer visit day zero", ImportCustomers, customerHeader + goodCustomers + "C091,新客户乙,,零售店,C,城东,R01,0|25\n", 4, "visit_days", 8, RowBadVisitDays, "0|25"},
+		{"customer visit day 32", ImportCustomers, customerHeader + goodCustomers + "C091,新客户乙,,零售店,C,城东,R01,10|32\n", 4, "visit_days", 8, RowBadVisitDays, "10|32"},
+		{"customer visit interval zero", ImportCustomers, customerHeader + goodCustomers + "C091,新客户乙,,零售店,C,城东,R01,0d\n", 4, "visit_days", 8, RowBadVisitDays, "0d"},
+		{"customer visit interval 366", ImportCustomers, customerHeader + goodCustomers + "C091,新客户乙,,零售店,C,城东,R01,366d\n", 4, "visit_days", 8, RowBadVisitDays, "366d"},
+		{"customer visit text", ImportCustomers, customerHeader + goodCustomers + "C091,新客户乙,,零售店,C,城东,R01,每周\n", 4, "visit_days", 8, RowBadVisitDays, "每周"},
+		{"customer owner unknown", ImportCustomers, customerHeader + goodCustomers + "C091,新客户乙,,零售店,C,城东,R99,\n", 4, "owner", 7, RowUnknownUser, "R99"},
+		{"customer owner is a dealer", ImportCustomers, customerHeader + goodCustomers + "C091,新客户乙,,零售店,C,城东,D01,\n", 4, "owner", 7, RowOwnerRole, "D01"},
+		{"customer missing owner column", ImportCustomers, "code,name\nC091,新客户乙\n", 1, "owner/负责人", 0, RowMissingColumn, ""},
 
-		{"user id empty", ImportUsers, userHeader + goodUsers + ",某人,rep,M01,,,,,\n", 4, "id"},
-		{"user name empty", ImportUsers, userHeader + goodUsers + "R91,,rep,M01,,,,,\n", 4, "name"},
-		{"user role empty", ImportUsers, userHeader + goodUsers + "R91,某人,,M01,,,,,\n", 4, "role"},
-		{"user role unknown", ImportUsers, userHeader + goodUsers + "R91,某人,boss,M01,,,,,\n", 4, "role"},
-		{"user id twice", ImportUsers, userHeader + goodUsers + "R90,某人,rep,M01,,,,,\n", 4, "id"},
-		{"user manager unknown", ImportUsers, userHeader + goodUsers + "R91,某人,rep,M99,,,,,\n", 4, "manager"},
-		{"user manager is a rep", ImportUsers, userHeader + goodUsers + "R91,某人,rep,R02,,,,,\n", 4, "manager"},
-		{"user manager is a rep in the file", ImportUsers, userHeader + goodUsers + "R91,某人,rep,R90,,,,,\n", 4, "manager"},
-		{"user manager is a dealer", ImportUsers, userHeader + goodUsers + "R91,某人,rep,D01,,,,,\n", 4, "manager"},
-		{"user own manager", ImportUsers, userHeader + goodUsers + "M09,某人,manager,M09,,,,,\n", 4, "manager"},
-		{"dealer without customer", ImportUsers, userHeader + goodUsers + "D09,某人,dealer,,,,,,\n", 4, "customer"},
-		{"dealer customer unknown", ImportUsers, userHeader + goodUsers + "D09,某人,dealer,,,,C999,,\n", 4, "customer"},
-		{"user wecom twice in file", ImportUsers, userHeader + goodUsers + "R91,某人,rep,M01,NewRep,,,,\n", 4, "wecom_userid"},
-		{"user wecom in database", ImportUsers, userHeader + goodUsers + "R91,某人,rep,M01,ZhaoQiang,,,,\n", 4, "wecom_userid"},
-		{"user feishu in database", ImportUsers, userHeader + goodUsers + "R91,某人,rep,M01,,ou_r02zhao,,,\n", 4, "feishu_open_id"},
-		{"user feishu twice in file", ImportUsers, userHeader + goodUsers + "R91,某人,rep,M01,,ou_new,,,\n", 4, "feishu_open_id"},
+		{"user id empty", ImportUsers, userHeader + goodUsers + ",某人,rep,M01,,,,,\n", 4, "id", 1, RowMissing, ""},
+		{"user name empty", ImportUsers, userHeader + goodUsers + "R91,,rep,M01,,,,,\n", 4, "name", 2, RowMissing, ""},
+		{"user role empty", ImportUsers, userHeader + goodUsers + "R91,某人,,M01,,,,,\n", 4, "role", 3, RowMissing, ""},
+		{"user role unknown", ImportUsers, userHeader + goodUsers + "R91,某人,boss,M01,,,,,\n", 4, "role", 3, RowBadRole, "boss"},
+		{"user id twice", ImportUsers, userHeader + goodUsers + "R90,某人,rep,M01,,,,,\n", 4, "id", 1, RowDuplicate, "R90"},
+		{"user manager unknown", ImportUsers, userHeader + goodUsers + "R91,某人,rep,M99,,,,,\n", 4, "manager", 4, RowUnknownUser, "M99"},
+		{"user manager is a rep", ImportUsers, userHeader + goodUsers + "R91,某人,rep,R02,,,,,\n", 4, "manager", 4, RowManagerRole, "R02"},
+		{"user manager is a rep in the file", ImportUsers, userHeader + goodUsers + "R91,某人,rep,R90,,,,,\n", 4, "manager", 4, RowManagerRole, "R90"},
+		{"user manager is a dealer", ImportUsers, userHeader + goodUsers + "R91,某人,rep,D01,,,,,\n", 4, "manager", 4, RowManagerRole, "D01"},
+		{"user own manager", ImportUsers, userHeader + goodUsers + "M09,某人,manager,M09,,,,,\n", 4, "manager", 4, RowSelfManager, "M09"},
+		{"dealer without customer", ImportUsers, userHeader + goodUsers + "D09,某人,dealer,,,,,,\n", 4, "customer", 7, RowDealerNoCustomer, ""},
+		{"dealer customer unknown", ImportUsers, userHeader + goodUsers + "D09,某人,dealer,,,,C999,,\n", 4, "customer", 7, RowUnknownCustomer, "C999"},
+		{"user wecom twice in file", ImportUsers, userHeader + goodUsers + "R91,某人,rep,M01,NewRep,,,,\n", 4, "wecom_userid", 5, RowIDTaken, "NewRep"},
+		{"user wecom in database", ImportUsers, userHeader + goodUsers + "R91,某人,rep,M01,ZhaoQiang,,,,\n", 4, "wecom_userid", 5, RowIDTaken, "ZhaoQiang"},
+		{"user feishu in database", ImportUsers, userHeader + goodUsers + "R91,某人,rep,M01,,ou_r02zhao,,,\n", 4, "feishu_open_id", 6, RowIDTaken, "ou_r02zhao"},
+		{"user feishu twice in file", ImportUsers, userHeader + goodUsers + "R91,某人,rep,M01,,ou_new,,,\n", 4, "feishu_open_id", 6, RowIDTaken, "ou_new"},
 	}
 	forEachStore(t, func(t *testing.T, s *Store) {
 		ctx := context.Background()
@@ -309,8 +312,9 @@ func TestImportBadRows(t *testing.T) {
 					t.Fatalf("got %d bad rows, want 1:\n%v", len(ie.Rows), err)
 				}
 				got := ie.Rows[0]
-				if got.Row != tt.row || got.Column != tt.col || got.File != string(tt.kind)+".csv" || got.Reason == "" {
-					t.Errorf("bad row = %+v, want row %d column %q", got, tt.row, tt.col)
+				if got.Row != tt.row || got.Column != tt.col || got.File != string(tt.kind)+".csv" ||
+					got.Index != tt.index || got.Code != tt.code || got.Value != tt.value {
+					t.Errorf("bad row = %+v, want row %d column %q (%d) %s %q", got, tt.row, tt.col, tt.index, tt.code, tt.value)
 				}
 				if after := loadCatalog(t, s); !reflect.DeepEqual(after, before) {
 					t.Errorf("the database changed though the import failed (version %s → %s)", before.Version, after.Version)
@@ -341,19 +345,29 @@ func TestImportEveryBadRow(t *testing.T) {
 		"P02,橙汁2,,箱,12,瓶,,,,\n") // row 6: code twice
 	_, err := s.ImportFile(context.Background(), ImportProducts, path)
 	ie := importErr(t, err)
-	var got []string
-	for _, r := range ie.Rows {
-		got = append(got, fmt.Sprintf("%d %s", r.Row, r.Column))
+	const f = "products.csv"
+	want := []RowError{
+		{File: f, Row: 1, Column: "colour", Index: 11, Code: RowUnknownColumn},
+		{File: f, Row: 2, Column: "pack_size", Index: 5, Field: "pack_size", Code: RowNotPositiveInt, Value: "0"},
+		{File: f, Row: 2, Column: "factory_price", Index: 8, Field: "factory_price", Code: RowNotMoney, Value: "abc"},
+		{File: f, Row: 4, Column: "name", Index: 2, Field: "name", Code: RowTermTaken, Value: "苹果汁", Ref: "P01", RefRow: 2},
+		{File: f, Row: 4, Column: "safety_factor", Index: 10, Field: "safety_factor", Code: RowFactorBelowOne, Value: "0.5"},
+		{File: f, Row: 6, Column: "code", Index: 1, Field: "code", Code: RowDuplicate, Value: "P02", RefRow: 3},
 	}
-	want := []string{"1 colour", "2 pack_size", "2 factory_price", "4 name", "4 safety_factor", "6 code"}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("bad rows = %q, want %q\n%v", got, want, err)
+	if !reflect.DeepEqual(ie.Rows, want) {
+		t.Errorf("bad rows = %+v, want %+v\n%v", ie.Rows, want, err)
 	}
 	if lines := strings.Split(err.Error(), "\n"); len(lines) != len(want)+1 || !strings.HasPrefix(lines[0], "models: ") {
 		t.Errorf("Error() = %q, want a header line and one line per bad row", err.Error())
 	}
-	if !strings.Contains(err.Error(), `products.csv row 2: pack_size "0" 不是正整数`) {
-		t.Errorf("Error() = %q, want it to name the file, row, column and value", err.Error())
+	for _, line := range []string{
+		`products.csv row 2: pack_size "0": not_positive_int`,
+		`products.csv row 4: name "苹果汁": term_taken (P01, row 2)`,
+		`products.csv row 6: code "P02": duplicate (row 3)`,
+	} {
+		if !strings.Contains(err.Error(), line) {
+			t.Errorf("Error() = %q, want a line %q naming the file, row, column, value and problem", err.Error(), line)
+		}
 	}
 	if n := len(loadCatalog(t, s).Products); n != 0 {
 		t.Errorf("%d products imported, want 0", n)
@@ -364,7 +378,7 @@ func TestImportDirBadUsers(t *testing.T) {
 	forEachStore(t, func(t *testing.T, s *Store) {
 		_, err := s.ImportDir(context.Background(), filepath.Join("testdata", "import", "bad_users"))
 		ie := importErr(t, err)
-		want := []RowError{{File: "users.csv", Row: 5, Column: "role", Reason: `role "boss" 无效：应为 rep、manager、dealer、admin（业务员、经理、经销商、管理员）`}}
+		want := []RowError{{File: "users.csv", Row: 5, Column: "role", Index: 3, Field: "role", Code: RowBadRole, Value: "boss"}}
 		if !reflect.DeepEqual(ie.Rows, want) {
 			t.Errorf("bad rows = %+v, want %+v", ie.Rows, want)
 		}
@@ -386,9 +400,9 @@ func TestImportDirReportsEveryFile(t *testing.T) {
 	ie := importErr(t, err)
 	var got []string
 	for _, r := range ie.Rows {
-		got = append(got, fmt.Sprintf("%s %d %s", r.File, r.Row, r.Column))
+		got = append(got, fmt.Sprintf("%s %d %s %s", r.File, r.Row, r.Column, r.Code))
 	}
-	want := []string{"products.csv 3 aliases", "customers.csv 3 owner", "users.csv 3 customer"}
+	want := []string{"products.csv 3 aliases term_taken", "customers.csv 3 owner unknown_user", "users.csv 3 customer unknown_customer"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("bad rows = %q, want %q", got, want)
 	}
@@ -560,8 +574,9 @@ func TestImportXLSXMatchesCSV(t *testing.T) {
 	bad := filepath.Join(t.TempDir(), "products.xlsx")
 	writeXLSX(t, bad, header, rows)
 	_, err = fromXLSX.ImportFile(ctx, ImportProducts, bad)
-	if ie := importErr(t, err); len(ie.Rows) != 1 || ie.Rows[0].Row != 6 || ie.Rows[0].File != "products.xlsx" {
-		t.Errorf("bad rows = %+v, want products.xlsx row 6", ie.Rows)
+	if ie := importErr(t, err); len(ie.Rows) != 1 || ie.Rows[0].Row != 6 || ie.Rows[0].File != "products.xlsx" ||
+		ie.Rows[0].Code != RowNotPositiveInt || ie.Rows[0].Value != "zero" {
+		t.Errorf("bad rows = %+v, want products.xlsx row 6 pack_size \"zero\" not_positive_int", ie.Rows)
 	}
 }
 
@@ -602,8 +617,9 @@ func TestReadTableCSV(t *testing.T) {
 	}
 	s := openImportTestStore(t)
 	_, err = s.ImportFile(context.Background(), ImportProducts, path)
-	if ie := importErr(t, err); len(ie.Rows) != 1 || ie.Rows[0].Row != 6 || ie.Rows[0].Column != "Pack_Size" {
-		t.Errorf("bad rows = %+v, want row 6 column Pack_Size", ie.Rows)
+	if ie := importErr(t, err); len(ie.Rows) != 1 || ie.Rows[0].Row != 6 || ie.Rows[0].Column != "Pack_Size" ||
+		ie.Rows[0].Field != "pack_size" || ie.Rows[0].Code != RowNotPositiveInt {
+		t.Errorf("bad rows = %+v, want row 6 column Pack_Size not_positive_int", ie.Rows)
 	}
 
 	gbk := writeFile(t, dir, "gbk.csv", "code,name\nP01,\xc6\xbb\xb9\xfb\n") // 苹果 in GBK
@@ -698,8 +714,9 @@ func TestImportRows(t *testing.T) {
 		t.Fatalf("ImportRows = %+v, %v", res, err)
 	}
 	_, err = s.ImportRows(ctx, ImportUsers, "upload", header, [][]string{{"R01", "李明", "rep"}, {"R02", "", "rep"}})
-	if ie := importErr(t, err); len(ie.Rows) != 1 || ie.Rows[0].Row != 3 || ie.Rows[0].Column != "姓名" || ie.Rows[0].File != "upload" {
-		t.Errorf("bad rows = %+v, want upload row 3 column 姓名", ie.Rows)
+	if ie := importErr(t, err); len(ie.Rows) != 1 || ie.Rows[0].Row != 3 || ie.Rows[0].Column != "姓名" || ie.Rows[0].File != "upload" ||
+		ie.Rows[0].Code != RowMissing {
+		t.Errorf("bad rows = %+v, want upload row 3 column 姓名 missing", ie.Rows)
 	}
 }
 
