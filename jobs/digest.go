@@ -5,7 +5,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
-		"strings"
+	"strings"
 	"time"
 
 	"channelbot/bot/parser"
@@ -72,8 +72,8 @@ type repDay struct {
 	visited   map[int64]bool // customers visited
 	planned   int            // customers on the morning's visit list
 	counts    int64
-	orders    float64 // cases
-	delivered float64 // cases
+	orders    float64  // cases
+	delivered float64  // cases
 	missed    []string // customers missed and why: "好又多 逾期7天"
 	missedN   int
 }
