@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -73,9 +72,9 @@ type repDay struct {
 	visited   map[int64]bool // customers visited
 	planned   int            // customers on the morning's visit list
 	counts    int64
-	orders    float64 // cases
-	delivered float64 // cases
-	missed    []string
+	orders    float64  // cases
+	delivered float64  // cases
+	missed    []string // customers missed and why: "好又多 逾期7天"
 	missedN   int
 }
 
@@ -179,11 +178,11 @@ func (j *Jobs) DailyDigest(ctx context.Context, now time.Time) error {
 			d.missedN++
 			switch late := s.late(); {
 			case late > 0:
-				d.missed = append(d.missed, fmt.Sprintf("%s（逾期%d天）", s.Customer.Name, late))
+				d.missed = append(d.missed, fmt.Sprintf("%s 逾期%d天", s.Customer.Name, late))
 			case s.Planned:
-				d.missed = append(d.missed, s.Customer.Name+"（计划）")
+				d.missed = append(d.missed, s.Customer.Name+" 计划内")
 			default:
-				d.missed = append(d.missed, s.Customer.Name+"（到期）")
+				d.missed = append(d.missed, s.Customer.Name+" 今天到期")
 			}
 		}
 	}
@@ -198,12 +197,10 @@ func (j *Jobs) DailyDigest(ctx context.Context, now time.Time) error {
 		for _, u := range team {
 			in[u.ID] = true
 		}
-		var b strings.Builder
-		fmt.Fprintf(&b, "**📊 日报 %s · %s组 %d人**", today.Label(), m.Name, len(team))
-		var ex []string
-		section := func(label string, list []string, sep string) {
+		var ex []string // sections of exceptions: a title line, then one line per item
+		section := func(label string, list []string) {
 			if len(list) > 0 {
-				ex = append(ex, fmt.Sprintf("%s %d：%s", label, len(list), capList(list, capItems, sep)))
+				ex = append(ex, fmt.Sprintf("%s %d", label, len(list))+"\n"+capList(list, capItems, "\n"))
 			}
 		}
 		var silent []string
@@ -212,16 +209,18 @@ func (j *Jobs) DailyDigest(ctx context.Context, now time.Time) error {
 				silent = append(silent, u.Name)
 			}
 		}
-		section("🔇 没报", silent, "、")
+		if len(silent) > 0 {
+			ex = append(ex, fmt.Sprintf("🔇 没报 %d人：%s", len(silent), strings.Join(silent, "、")))
+		}
 		var outs []string
 		for _, z := range zero {
 			cu := items.customers[z.CustomerID]
 			if cu == nil || !in[cu.OwnerID] && !in[z.UserID] {
 				continue
 			}
-			outs = append(outs, fmt.Sprintf("%s %s（%s）", cu.Name, items.productName(&z.ProductID), nameOf(users, z.UserID)))
+			outs = append(outs, cu.Name+" "+items.productName(&z.ProductID)+" · "+nameOf(users, z.UserID))
 		}
-		section("🔴 断货", outs, "；")
+		section("🔴 断货", outs)
 		listed := make([][]string, len(exceptionKinds))
 		for _, r := range reports {
 			i := exceptionKind(r)
@@ -233,40 +232,45 @@ func (j *Jobs) DailyDigest(ctx context.Context, now time.Time) error {
 				where = r.Place
 			}
 			line := exceptionLine(exceptionKinds[i].Digest, r, where, items)
-			listed[i] = append(listed[i], line+"（"+nameOf(users, r.UserID)+"）")
+			listed[i] = append(listed[i], line+" · "+nameOf(users, r.UserID))
 		}
 		for i, k := range exceptionKinds {
-			section(k.Digest.Label, listed[i], "；")
+			section(k.Digest.Label, listed[i])
 		}
 		var missed []string
 		byMissed := slices.Clone(team)
 		slices.SortStableFunc(byMissed, func(a, b *models.User) int { return cmp.Compare(missedOf(days[b.ID]), missedOf(days[a.ID])) })
 		for _, u := range byMissed {
-			if d := days[u.ID]; d != nil && d.missedN > 0 {
-				missed = append(missed, u.Name+" "+capList(d.missed, 3, "、"))
+			if d := days[u.ID]; d != nil {
+				for _, c := range d.missed {
+					missed = append(missed, c+" · "+u.Name)
+				}
 			}
 		}
-		if n := countMissed(days, team); n > 0 {
-			ex = append(ex, fmt.Sprintf("🚶 漏拜访 %d家：%s", n, capList(missed, capItems, "；")))
+		if len(missed) > 0 {
+			ex = append(ex, fmt.Sprintf("🚶 漏拜访 %d家\n%s", len(missed), capList(missed, capItems, "\n")))
 		}
 		var late []string
 		for _, p := range promises {
 			if in[p.UserID] {
-				late = append(late, promiseLine(p, today, items)+"（"+nameOf(users, p.UserID)+"）")
+				late = append(late, promiseLine(p, today, items, true)+" · "+nameOf(users, p.UserID))
 			}
 		}
-		section("🤝 承诺逾期", late, "；")
+		section("🤝 承诺逾期", late)
+
+		var b strings.Builder
+		fmt.Fprintf(&b, "**📊 日报 %s**\n%s组 %d人", today.Label(), m.Name, len(team))
 		b.WriteString("\n\n**⚠️ 异常**\n")
 		if len(ex) == 0 {
 			b.WriteString("✅ 无")
 		} else {
 			b.WriteString(strings.Join(ex, "\n"))
 		}
-		b.WriteString("\n\n" + teamTable(team, days))
+		b.WriteString("\n\n" + teamLines(team, days))
 		if len(policyLines) > 0 {
 			b.WriteString("\n\n**📢 政策未全部确认**\n" + capList(policyLines, capItems, "\n"))
 		}
-		e.send(m, "day", b.String())
+		e.send(m, "day", shortLines(b.String()))
 		if err := e.maybeFlush(ctx); err != nil {
 			return err
 		}
@@ -279,14 +283,6 @@ func missedOf(d *repDay) int {
 		return 0
 	}
 	return d.missedN
-}
-
-func countMissed(days map[string]*repDay, team []*models.User) int {
-	n := 0
-	for _, u := range team {
-		n += missedOf(days[u.ID])
-	}
-	return n
 }
 
 func firstProduct(r models.ReportWithItems, items catalogIndex) string {
@@ -322,8 +318,9 @@ func reportingTeam(users userIndex, managerID string) []*models.User {
 	return out
 }
 
-// teamTable is the per-rep lines of a daily digest, worst first, with the total.
-func teamTable(team []*models.User, days map[string]*repDay) string {
+// teamLines is the per-rep lines of a daily digest, worst first, then the total:
+// 李明 R01 ✅ 拜访3/4 · 盘点5 · 订货2.
+func teamLines(team []*models.User, days map[string]*repDay) string {
 	rows := make([]*repDay, 0, len(team))
 	for _, u := range team {
 		d := days[u.ID]
@@ -338,38 +335,40 @@ func teamTable(team []*models.User, days map[string]*repDay) string {
 		return cmp.Or(cmp.Compare(boolRank(a.reported), boolRank(b.reported)), cmp.Compare(b.missedN, a.missedN),
 			cmp.Compare(len(a.visited), len(b.visited)), cmp.Compare(a.user.ID, b.user.ID))
 	})
-	total := &repDay{user: &models.User{Name: "合计"}, visited: map[int64]bool{}}
+	var b strings.Builder
+	b.WriteString("**👥 各人**（订货、到货按箱）")
+	var total repDay
 	totalVisits := 0
 	for _, d := range rows {
+		mark := "✅"
+		switch {
+		case !d.reported:
+			mark = "🔇"
+		case d.missedN > 0:
+			mark = "⚠️"
+		}
+		b.WriteString("\n" + d.user.Name + " " + d.user.ID + " " + mark + " " + dayFigures(len(d.visited), d))
 		totalVisits += len(d.visited)
 		total.planned += d.planned
 		total.counts += d.counts
 		total.orders += d.orders
 		total.delivered += d.delivered
 	}
-	all := append(rows, total)
-	done, planned := make([]int, len(all)), make([]int, len(all))
-	cells := make([][]string, len(all))
-	for i, d := range all {
-		done[i], planned[i] = len(d.visited), d.planned
-		if d == total {
-			done[i] = totalVisits
-		}
-		cells[i] = []string{strconv.FormatInt(d.counts, 10), num(d.orders), num(d.delivered)}
-	}
-	r := ratios(done, planned)
-	cells = alignRight(cells)
-	var b strings.Builder
-	b.WriteString("**👥 各人** 拜访/应访 · 盘点 · 订货 · 到货（箱）")
-	for i, d := range all {
-		sep := figureSpace + figureSpace
-		line := r[i] + sep + strings.Join(cells[i], sep) + sep + d.user.Name
-		if d == total {
-			line = "**" + line + "**"
-		}
-		b.WriteString("\n" + line)
-	}
+	b.WriteString("\n**合计 " + dayFigures(totalVisits, &total) + "**")
 	return b.String()
+}
+
+// dayFigures is a day in numbers: visits done of planned and counts always, orders
+// and deliveries when there were any.
+func dayFigures(visits int, d *repDay) string {
+	parts := []string{fmt.Sprintf("拜访%d/%d", visits, d.planned), fmt.Sprintf("盘点%d", d.counts)}
+	if d.orders != 0 {
+		parts = append(parts, "订货"+num(d.orders))
+	}
+	if d.delivered != 0 {
+		parts = append(parts, "到货"+num(d.delivered))
+	}
+	return strings.Join(parts, " · ")
 }
 
 func boolRank(b bool) int {
@@ -462,8 +461,6 @@ func (j *Jobs) WeeklyDigest(ctx context.Context, now time.Time) error {
 		for _, u := range team {
 			in[u.ID] = true
 		}
-		var b strings.Builder
-		fmt.Fprintf(&b, "**📊 周报 %s–%s · %s组 %d人**", (mon - 7).Short(), (mon - 1).Short(), m.Name, len(team))
 		nowIssues, prevIssues := make([]int, len(exceptionKinds)), make([]int, len(exceptionKinds))
 		for _, r := range issues {
 			i := exceptionKind(r)
@@ -476,15 +473,17 @@ func (j *Jobs) WeeklyDigest(ctx context.Context, now time.Time) error {
 				nowIssues[i]++
 			}
 		}
-		b.WriteString("\n\n**⚠️ 异常**（上周）\n")
+		var b strings.Builder
+		fmt.Fprintf(&b, "**📊 周报 %s**\n%s组 %d人 · 前一周 %s", weekLabel(mon-7), m.Name, len(team), weekLabel(mon-14))
+		b.WriteString("\n\n**⚠️ 异常** 上周／前一周")
 		for i, k := range exceptionKinds {
-			if i > 0 {
-				b.WriteString(" · ")
-			}
-			fmt.Fprintf(&b, "%s %d（%d）", k.Digest.Label, nowIssues[i], prevIssues[i])
+			fmt.Fprintf(&b, "\n%s %d／%d", k.Digest.Label, nowIssues[i], prevIssues[i])
 		}
-		b.WriteString("\n\n" + weekTable(team, this, prev))
-		e.send(m, "week", b.String())
+		if fewer := fewerVisits(team, this, prev); len(fewer) > 0 {
+			b.WriteString("\n📉 拜访比前一周少：" + strings.Join(fewer, "、"))
+		}
+		b.WriteString("\n\n" + weekLines(team, this, prev))
+		e.send(m, "week", shortLines(b.String()))
 		if err := e.maybeFlush(ctx); err != nil {
 			return err
 		}
@@ -492,48 +491,65 @@ func (j *Jobs) WeeklyDigest(ctx context.Context, now time.Time) error {
 	return e.done(ctx)
 }
 
-// weekTable is the per-rep lines of a weekly digest with the change from the week
-// before, the fewest visits first, with the total.
-func weekTable(team []*models.User, this, prev map[string]*weekTotals) string {
-	get := func(m map[string]*weekTotals, id string) weekTotals {
-		if t := m[id]; t != nil {
-			return *t
-		}
-		return weekTotals{}
-	}
+// weekLines is the per-rep lines of a weekly digest, the fewest visits first, then
+// the team's totals against the week before.
+func weekLines(team []*models.User, this, prev map[string]*weekTotals) string {
 	rows := slices.Clone(team)
 	slices.SortStableFunc(rows, func(a, b *models.User) int {
-		return cmp.Or(cmp.Compare(get(this, a.ID).visits, get(this, b.ID).visits), cmp.Compare(a.ID, b.ID))
+		return cmp.Or(cmp.Compare(weekOf(this, a.ID).visits, weekOf(this, b.ID).visits), cmp.Compare(a.ID, b.ID))
 	})
-	var cells [][]string
-	var names []string
+	var b strings.Builder
+	b.WriteString("**👥 各人**（订货、到货按箱）")
 	var tNow, tPrev weekTotals
-	add := func(n, p weekTotals, name string) {
-		cells = append(cells, []string{
-			strconv.FormatInt(n.visits, 10), signed(float64(n.visits - p.visits)),
-			strconv.FormatInt(n.counts, 10), signed(float64(n.counts - p.counts)),
-			num(n.orders), signed(n.orders - p.orders),
-			num(n.deliveries), signed(n.deliveries - p.deliveries),
-		})
-		names = append(names, name)
-	}
 	for _, u := range rows {
-		n, p := get(this, u.ID), get(prev, u.ID)
-		add(n, p, u.Name)
+		n, p := weekOf(this, u.ID), weekOf(prev, u.ID)
+		parts := []string{fmt.Sprintf("拜访%d", n.visits), fmt.Sprintf("盘点%d", n.counts)}
+		if n.orders != 0 {
+			parts = append(parts, "订货"+num(n.orders))
+		}
+		if n.deliveries != 0 {
+			parts = append(parts, "到货"+num(n.deliveries))
+		}
+		b.WriteString("\n" + u.Name + " " + u.ID + " " + strings.Join(parts, " · "))
 		tNow.visits, tNow.counts, tNow.orders, tNow.deliveries = tNow.visits+n.visits, tNow.counts+n.counts, tNow.orders+n.orders, tNow.deliveries+n.deliveries
 		tPrev.visits, tPrev.counts, tPrev.orders, tPrev.deliveries = tPrev.visits+p.visits, tPrev.counts+p.counts, tPrev.orders+p.orders, tPrev.deliveries+p.deliveries
 	}
-	add(tNow, tPrev, "合计")
-	cells = alignRight(cells)
-	var b strings.Builder
-	b.WriteString("**👥 本周 比上周** 拜访 · 盘点 · 订货 · 到货（箱）")
-	for i, c := range cells {
-		sep := figureSpace + figureSpace
-		line := c[0] + figureSpace + c[1] + sep + c[2] + figureSpace + c[3] + sep + c[4] + figureSpace + c[5] + sep + c[6] + figureSpace + c[7] + sep + names[i]
-		if i == len(cells)-1 {
-			line = "**" + line + "**"
-		}
-		b.WriteString("\n" + line)
+	b.WriteString("\n\n**📈 合计** 上周（比前一周）")
+	line := func(label string, n, p float64) {
+		fmt.Fprintf(&b, "\n%s %s（%s）", label, num(n), signed(n-p))
 	}
+	line("拜访", float64(tNow.visits), float64(tPrev.visits))
+	line("盘点", float64(tNow.counts), float64(tPrev.counts))
+	line("订货", tNow.orders, tPrev.orders)
+	line("到货", tNow.deliveries, tPrev.deliveries)
 	return b.String()
+}
+
+// weekOf is a rep's week in m, zero when the rep reported nothing.
+func weekOf(m map[string]*weekTotals, id string) weekTotals {
+	if t := m[id]; t != nil {
+		return *t
+	}
+	return weekTotals{}
+}
+
+// fewerVisits is the reps who made fewer visits than the week before, the biggest
+// drop first: 赵强 −3.
+func fewerVisits(team []*models.User, this, prev map[string]*weekTotals) []string {
+	type drop struct {
+		name string
+		by   int64
+	}
+	var drops []drop
+	for _, u := range team {
+		if by := weekOf(prev, u.ID).visits - weekOf(this, u.ID).visits; by > 0 {
+			drops = append(drops, drop{u.Name, by})
+		}
+	}
+	slices.SortStableFunc(drops, func(a, b drop) int { return cmp.Compare(b.by, a.by) })
+	out := make([]string, len(drops))
+	for i, d := range drops {
+		out[i] = d.name + " " + signed(float64(-d.by))
+	}
+	return out
 }

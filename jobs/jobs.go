@@ -223,7 +223,7 @@ func (e *emitter) send(u *models.User, item, text string) {
 	if !md {
 		text = strings.ReplaceAll(text, "**", "")
 	}
-	for i, part := range e.j.TextLimits.Split(platform, text) {
+	for i, part := range e.j.split(platform, text) {
 		key := "job:" + e.key + ":" + u.ID + ":" + item
 		if i > 0 {
 			key += fmt.Sprintf("/%d", i+1)
@@ -231,6 +231,34 @@ func (e *emitter) send(u *models.User, item, text string) {
 		e.batch.Messages = append(e.batch.Messages, &models.Message{Direction: models.Outbound, Platform: platform,
 			Peer: peer, UserID: u.ID, Text: part, Markdown: md, PlatformMsgID: &key})
 	}
+}
+
+// split cuts text to fit platform's limit, at line ends. Each part after the first
+// starts with the first line marked （续）, so that it reads on its own (Feishu
+// shows the first line as the card's title).
+func (j *Jobs) split(platform, text string) []string {
+	limit := j.TextLimits[platform]
+	if limit <= 0 || len(text) <= limit {
+		return []string{text}
+	}
+	title, body, _ := strings.Cut(text, "\n")
+	cont := title + "（续）"
+	if t, ok := strings.CutSuffix(title, "**"); ok && strings.HasPrefix(t, "**") && len(t) > 2 {
+		cont = t + "（续）**"
+	}
+	room := limit - len(cont) - 1
+	if room < limit/2 {
+		return j.TextLimits.Split(platform, text) // a title too long to repeat
+	}
+	parts := bot.TextLimits{platform: room}.Split(platform, body)
+	for i := range parts {
+		if i == 0 {
+			parts[i] = title + "\n" + parts[i]
+		} else {
+			parts[i] = cont + "\n" + strings.TrimLeft(parts[i], "\n")
+		}
+	}
+	return parts
 }
 
 func (e *emitter) warn(w models.Warning) {

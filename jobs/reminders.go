@@ -120,7 +120,7 @@ func (j *Jobs) VisitReminders(ctx context.Context, now time.Time) error {
 		var b strings.Builder
 		fmt.Fprintf(&b, "**📅 今日拜访 %s · %d家**", today.Label(), len(list))
 		for i, s := range list {
-			b.WriteString("\n")
+			b.WriteString("\n\n")
 			j.writeStop(&b, i+1, s, today, counted[s.Customer.ID], promisesTo[s.Customer.ID], expiringAt[s.Customer.ID], policies[s.Customer.ID], items)
 		}
 		// Promises falling due that are not about a customer on the list.
@@ -133,7 +133,7 @@ func (j *Jobs) VisitReminders(ctx context.Context, now time.Time) error {
 			if p.OnDate == nil || *p.OnDate > today.String() || p.CustomerID != nil && onList[*p.CustomerID] {
 				continue
 			}
-			due = append(due, promiseLine(p, today, items))
+			due = append(due, promiseLine(p, today, items, true))
 		}
 		if len(list) == 0 && len(due) == 0 {
 			continue
@@ -141,7 +141,7 @@ func (j *Jobs) VisitReminders(ctx context.Context, now time.Time) error {
 		if len(due) > 0 {
 			b.WriteString("\n\n**🤝 到期的承诺**\n" + strings.Join(due, "\n"))
 		}
-		e.send(u, "list", b.String())
+		e.send(u, "list", shortLines(b.String()))
 		if err := e.maybeFlush(ctx); err != nil {
 			return err
 		}
@@ -152,7 +152,8 @@ func (j *Jobs) VisitReminders(ctx context.Context, now time.Time) error {
 	return e.done(ctx, "lists", len(ids))
 }
 
-// writeStop writes one customer of a visit list.
+// writeStop writes one customer of a visit list: a title line, then one short
+// line for each thing to know there.
 func (j *Jobs) writeStop(b *strings.Builder, n int, s *stop, today Day, est []Estimate, promises, expiring []models.ReportWithItems, policies []string, items catalogIndex) {
 	cu := s.Customer
 	fmt.Fprintf(b, "%d. **%s**", n, cu.Name)
@@ -170,23 +171,27 @@ func (j *Jobs) writeStop(b *strings.Builder, n int, s *stop, today Day, est []Es
 	}
 	b.WriteString(" " + strings.Join(tags, " "))
 	if s.Visited {
-		fmt.Fprintf(b, "\n   上次拜访 %s（%d天前）", DayOf(s.Last, j.loc).Short(), int(today-DayOf(s.Last, j.loc)))
+		fmt.Fprintf(b, "\n上次拜访 %s（%d天前）", DayOf(s.Last, j.loc).Short(), int(today-DayOf(s.Last, j.loc)))
 	} else {
-		b.WriteString("\n   还没拜访过")
+		b.WriteString("\n还没拜访过")
 	}
-	b.WriteString("\n   " + j.countLine(est, items))
+	b.WriteString("\n" + j.countLine(est, items))
 	for _, p := range promises {
-		b.WriteString("\n   🤝 " + promiseLine(p, today, items))
+		b.WriteString("\n🤝 " + promiseLine(p, today, items, false))
 	}
 	for _, r := range expiring {
-		b.WriteString("\n   ⏳ " + expiryLine(r, items))
+		b.WriteString("\n⏳ " + expiryLine(r, items))
 	}
-	for _, p := range policies {
-		b.WriteString("\n   📢 价格政策未确认：" + p)
+	if len(policies) > 0 {
+		b.WriteString("\n📢 价格政策未确认")
+		for _, p := range policies {
+			b.WriteString("\n" + p)
+		}
 	}
 }
 
-// countLine is the last count at a customer with its suggested orders.
+// countLine is the last count at a customer with its suggested orders, on one
+// line, or two when there is something to order.
 func (j *Jobs) countLine(est []Estimate, items catalogIndex) string {
 	if len(est) == 0 {
 		return "还没盘点过"
@@ -217,27 +222,28 @@ func (j *Jobs) countLine(est []Estimate, items catalogIndex) string {
 		}
 	}
 	slices.SortStableFunc(sugs, func(a, b sug) int { return cmp.Compare(b.cases, a.cases) })
-	line := "上次盘点 " + DayOf(lastAt, j.loc).Short() + "："
+	line := "上次盘点 " + DayOf(lastAt, j.loc).Short()
 	switch {
 	case len(sugs) > 0:
 		names := make([]string, len(sugs))
 		for i, s := range sugs {
 			names[i] = s.name
 		}
-		return line + "建议进货 " + capList(names, 3, "、")
+		return line + "\n👉 建议进货 " + capList(names, 3, "、")
 	case unknown == len(est):
-		return line + "首次盘点，还算不出建议进货"
+		return line + "\n首次盘点，还算不出建议进货"
 	}
-	return line + "不用进货"
+	return line + "：不用进货"
 }
 
-// promiseLine writes an open promise: what, to whom, by when.
-func promiseLine(p models.ReportWithItems, today Day, items catalogIndex) string {
+// promiseLine writes an open promise: to whom (when withCustomer), what, and
+// when it falls due: 张记商贸：换货 · 已过期3天.
+func promiseLine(p models.ReportWithItems, today Day, items catalogIndex, withCustomer bool) string {
 	s := p.Note
 	if s == "" {
 		s = "（没写内容）"
 	}
-	if name := items.customerName(p.CustomerID); name != "" {
+	if name := items.customerName(p.CustomerID); name != "" && withCustomer {
 		s = name + "：" + s
 	}
 	if p.OnDate == nil {
@@ -248,11 +254,11 @@ func promiseLine(p models.ReportWithItems, today Day, items catalogIndex) string
 	case err != nil:
 		return s
 	case due < today:
-		return fmt.Sprintf("%s（%s到期，已过%d天）", s, due.Short(), int(today-due))
+		return fmt.Sprintf("%s · 已过期%d天", s, int(today-due))
 	case due == today:
-		return s + "（今天到期）"
+		return s + " · 今天到期"
 	}
-	return fmt.Sprintf("%s（%s到期）", s, due.Short())
+	return fmt.Sprintf("%s · %s到期", s, due.Short())
 }
 
 // expiryLine writes near-expiry goods: products, quantities, the expiry day.
@@ -341,9 +347,9 @@ func (j *Jobs) escalate(ctx context.Context, e *emitter, lists map[string][]*sto
 			if x.rep != nil {
 				who = x.rep.Name
 			}
-			fmt.Fprintf(&b, "\n%s · %s 逾期%d天（周期%d天）", who, x.s.Customer.Name, x.s.late(), x.s.Rhythm.Cycle)
+			fmt.Fprintf(&b, "\n%s 逾期%d天（周期%d天） · %s", x.s.Customer.Name, x.s.late(), x.s.Rhythm.Cycle, who)
 		}
-		e.send(users.byID[id], "overdue", b.String())
+		e.send(users.byID[id], "overdue", shortLines(b.String()))
 	}
 	return e.maybeFlush(ctx)
 }
