@@ -232,12 +232,21 @@ func TestWeComEndToEnd(t *testing.T) {
 		t.Errorf("URL verification = %d %q", resp.StatusCode, body)
 	}
 
-	resp, err = http.Get("http://" + w.addr + "/metrics")
-	if err != nil {
-		t.Fatal(err)
+	// The fake has the 5th message before the outbox records it as sent: read the
+	// metrics until that record is made (or the deadline passes and the test fails).
+	var metrics string
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		resp, err = http.Get("http://" + w.addr + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		metrics = string(body)
+		if strings.Contains(metrics, "channelbot_outbox_depth 0") || time.Now().After(deadline) {
+			break
+		}
 	}
-	body, _ = io.ReadAll(resp.Body)
-	resp.Body.Close()
 	for _, want := range []string{
 		`channelbot_messages_received_total{platform="wecom"} 4`,
 		`channelbot_messages_duplicate_total{platform="wecom"} 3`,
@@ -247,9 +256,9 @@ func TestWeComEndToEnd(t *testing.T) {
 		`channelbot_outbox_depth 0`,
 		`channelbot_processing_seconds_bucket`,
 	} {
-		if !strings.Contains(string(body), want) {
+		if !strings.Contains(metrics, want) {
 			t.Errorf("/metrics lacks %s", want)
-			for _, l := range strings.Split(string(body), "\n") {
+			for _, l := range strings.Split(metrics, "\n") {
 				if strings.HasPrefix(l, "channelbot_") && !strings.Contains(l, "bucket") {
 					t.Log(l)
 				}
