@@ -191,7 +191,7 @@ func (t *turn) savePurchase(k parser.Kind, res *parser.Result) {
 // Texts of the stock engine's answers, shared by the count reply and 查.
 const (
 	msgFirstCount = "首次盘点，还没有上次数据，下次盘点起算实销和建议进货。"
-	msgNoData     = "数据不够，算不出进货量：请按经验先补货，之后每次拜访都盘点，再盘点两次就能算出来。"
+	msgNoData     = "数据不够，算不出进货量：请按经验先补货；之后每次拜访都盘点，再盘点两次就能算出来。"
 	msgCensored   = "期间断过货，实际卖多少不知道"
 )
 
@@ -302,8 +302,10 @@ func writeBlock(b *strings.Builder, l stock.Result) {
 	switch {
 	case l.Suggest > 0:
 		fmt.Fprintf(b, "\n👉 建议进货 %d%s", l.Suggest, unitOf(p))
-	case l.HasRate():
+	case l.Source != stock.SourceNone && l.Count.Pieces > 0:
 		b.WriteString("\n👉 不用进货")
+	case l.Count.Pieces == 0 && l.First:
+		b.WriteString("\n👉 首次盘点，" + msgNoData)
 	case l.Count.Pieces == 0:
 		b.WriteString("\n👉 " + msgNoData)
 	case l.First:
@@ -346,7 +348,7 @@ func compactLine(l stock.Result) string {
 	switch {
 	case l.Suggest > 0:
 		fmt.Fprintf(&b, " 👉 建议进货 %d%s", l.Suggest, unitOf(p))
-	case l.HasRate():
+	case l.Source != stock.SourceNone && l.Count.Pieces > 0:
 		b.WriteString(" · 不用进货")
 	case l.Count.Pieces == 0:
 		b.WriteString(" 👉 数据不够算进货量，请按经验补货")
