@@ -288,7 +288,10 @@ func (e *environment) openApp(ctx context.Context, c commonFlags) (*app, error) 
 	if a.state, err = state.Open(ctx, cfg.RedisURL.Reveal(), cfg.StatePrefix, nil); err != nil {
 		return nil, errors.Join(err, a.close())
 	}
-	if a.bot, err = bot.New(ctx, a.store, a.state, a.log, cfg.Timezone, bot.WithTextLimits(textLimits())); err != nil {
+	// The count reply and 查 read the stock engine with the jobs' next visits, so the
+	// reply and the next morning's warnings agree.
+	stockOpts := bot.WithStock(bot.StockSettings{Planner: newJobs(a), LeadDays: cfg.Jobs.LeadDays, HistoryDays: cfg.Jobs.HistoryDays})
+	if a.bot, err = bot.New(ctx, a.store, a.state, a.log, cfg.Timezone, bot.WithTextLimits(textLimits()), stockOpts); err != nil {
 		return nil, errors.Join(err, a.close())
 	}
 	return a, nil

@@ -101,6 +101,7 @@ type Bot struct {
 
 	checkEvery time.Duration
 	textLimits TextLimits
+	stock      StockSettings
 	// OnCount, when set, runs after a stock count is saved (the jobs tell managers
 	// about stock-outs at once).
 	OnCount   func(ctx context.Context, customerID int64, productIDs []int64)
@@ -126,7 +127,7 @@ func New(ctx context.Context, store *models.Store, state StateStore, log *slog.L
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	b := &Bot{store: store, state: state, log: log, loc: loc, checkEvery: catalogCheckEvery}
+	b := &Bot{store: store, state: state, log: log, loc: loc, checkEvery: catalogCheckEvery, stock: defaultStock}
 	for _, o := range opts {
 		o(b)
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"channelbot/bot/parser"
+	"channelbot/bot/stock"
 	"channelbot/models"
 )
 
@@ -360,16 +361,26 @@ func (t *turn) query(res *parser.Result) error {
 	for _, it := range res.Items {
 		want[it.Product.ID] = true
 	}
+	var products []*models.Product
+	for _, c := range counts {
+		if p := t.cat.ProductByID(c.ProductID); p != nil && (len(want) == 0 || want[p.ID]) {
+			products = append(products, p)
+		}
+	}
+	results, err := t.assess(cu, products, nil)
+	if err != nil {
+		return err
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "🔎 %s（%s %s类）", cu.Name, cu.Region, cu.Tier)
 	shown := 0
-	for _, c := range counts {
-		p := t.cat.ProductByID(c.ProductID)
-		if p == nil || len(want) > 0 && !want[p.ID] {
+	for _, p := range products {
+		r, ok := results[p.ID]
+		if !ok {
 			continue
 		}
 		shown++
-		fmt.Fprintf(&b, "\n%s 本存 %s（%s盘点）", p.Name, p.FormatQty(c.Pieces), c.CountedAt.In(t.bot.loc).Format("1月2日"))
+		b.WriteString("\n" + queryLine(r, t.bot.loc))
 	}
 	if shown == 0 {
 		b.WriteString("\n还没有盘点记录。")
@@ -385,6 +396,31 @@ func (t *turn) query(res *parser.Result) error {
 	}
 	t.reply(b.String())
 	return nil
+}
+
+// queryLine is one product of 查: the latest count with the 建议进货 it gave, and
+// what arrived since.
+func queryLine(r stock.Result, loc *time.Location) string {
+	p := r.Product
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s 本存 %s（%s盘点）", p.Name, p.FormatQty(r.Count.Pieces), r.Count.At.In(loc).Format("1月2日"))
+	switch {
+	case r.Suggest > 0:
+		fmt.Fprintf(&b, " · 👉 建议进货 %d%s", r.Suggest, unitOf(p))
+	case r.HasRate():
+		b.WriteString(" · 不用进货")
+	case r.Count.Pieces == 0:
+		b.WriteString(" · 断货，数据不够算进货量")
+	default:
+		b.WriteString(" · 还算不出建议进货")
+	}
+	if r.Count.Pieces == 0 && r.Suggest > 0 {
+		b.WriteString("（断货）")
+	}
+	if r.DeliveredSince > 0 {
+		fmt.Fprintf(&b, " · 之后到货 %s", p.FormatQty(r.DeliveredSince))
+	}
+	return b.String()
 }
 
 // guessText asks whether near names meant what the bot read.

@@ -1,49 +1,164 @@
 package bot
 
 import (
+	"context"
 	"fmt"
+	"strconv"
 	"strings"
+	"time"
 
 	"channelbot/bot/parser"
+	"channelbot/bot/stock"
 	"channelbot/models"
 )
 
-// countLine is one product of a stock count with the numbers a rep reads to the dealer.
-type countLine struct {
-	product *models.Product
-	basis   models.Basis
-	now     int64 // 本存, pieces
+// VisitPlanner tells the day of a customer's next visit after a visit at at: the
+// earliest of its cadence and its plans. The jobs provide it; without one the next
+// visit is taken to be one period away.
+type VisitPlanner interface {
+	NextVisit(ctx context.Context, cu *models.Customer, at time.Time) (time.Time, error)
 }
 
-// sold is 实销: 上存 + 上进 − 本存.
-func (l countLine) sold() int64 { return l.basis.Last + l.basis.Delivered - l.now }
-
-// safety is 安全库存: 实销 × the product's safety factor, in whole pieces.
-func (l countLine) safety() int64 {
-	return models.ScalePieces(max(l.sold(), 0), l.product.SafetyFactor)
+// StockSettings are what the stock engine needs from config.
+type StockSettings struct {
+	Planner     VisitPlanner
+	LeadDays    int // JOBS_LEAD_DAYS
+	HistoryDays int // JOBS_HISTORY_DAYS
 }
 
-// implausible reports a count higher than last count plus deliveries.
-func (l countLine) implausible() bool {
-	return l.basis.HasLast && l.now > l.basis.Last+l.basis.Delivered
+// WithStock sets the visit planner and the stock settings (defaults: no planner,
+// 3 lead days, 120 days of history).
+func WithStock(s StockSettings) Option {
+	return func(b *Bot) {
+		if s.LeadDays > 0 {
+			b.stock.LeadDays = s.LeadDays
+		}
+		if s.HistoryDays > 0 {
+			b.stock.HistoryDays = s.HistoryDays
+		}
+		b.stock.Planner = s.Planner
+	}
+}
+
+var defaultStock = StockSettings{LeadDays: 3, HistoryDays: 120}
+
+// assess runs the stock engine on products at cu as of at. taken holds counts just
+// taken and not yet stored (pieces by product); the others are assessed on their
+// latest stored count. Products never counted are left out.
+func (t *turn) assess(cu *models.Customer, products []*models.Product, taken map[int64]int64) (map[int64]stock.Result, error) {
+	b, ctx, at := t.bot, t.ctx, t.in.At
+	ids := make([]int64, len(products))
+	for i, p := range products {
+		ids[i] = p.ID
+	}
+	since := at.AddDate(0, 0, -b.stock.HistoryDays)
+	hs, err := stock.Load(ctx, b.store, since, at, models.CountFilter{CustomerIDs: []int64{cu.ID}, ProductIDs: ids})
+	if err != nil {
+		return nil, err
+	}
+	byProduct := make(map[int64]stock.History, len(hs))
+	for _, h := range hs {
+		byProduct[h.ProductID] = h
+	}
+	for pid, pieces := range taken {
+		h := byProduct[pid]
+		h.CustomerID, h.ProductID = cu.ID, pid
+		byProduct[pid] = h.With(models.CountPoint{CustomerID: cu.ID, ProductID: pid, Pieces: pieces, At: at, UserID: t.user.ID})
+	}
+	next := map[int64]time.Time{} // by count time
+	nextAfter := func(c models.CountPoint) (time.Time, error) {
+		if b.stock.Planner == nil {
+			return time.Time{}, nil
+		}
+		k := c.At.UnixNano()
+		if d, ok := next[k]; ok {
+			return d, nil
+		}
+		d, err := b.stock.Planner.NextVisit(ctx, cu, c.At)
+		next[k] = d
+		return d, err
+	}
+	in := func(p *models.Product, h stock.History, similar float64) (stock.Input, error) {
+		nv, err := nextAfter(h.Counts[len(h.Counts)-1])
+		return stock.Input{History: h, Product: p, Now: at, Loc: b.loc, NextVisit: nv, LeadDays: b.stock.LeadDays, Similar: similar}, err
+	}
+	out := map[int64]stock.Result{}
+	var lacking []int64
+	for _, p := range products {
+		h, ok := byProduct[p.ID]
+		if !ok || len(h.Counts) == 0 {
+			continue
+		}
+		x, err := in(p, h, 0)
+		if err != nil {
+			return nil, err
+		}
+		r := stock.Assess(x)
+		out[p.ID] = r
+		if r.Source == stock.SourceNone {
+			lacking = append(lacking, p.ID)
+		}
+	}
+	if len(lacking) == 0 {
+		return out, nil
+	}
+	similar, err := t.similarRates(cu, lacking, since)
+	if err != nil || len(similar) == 0 {
+		return out, err
+	}
+	for _, p := range products {
+		rate := similar[stock.SimilarKey{Type: cu.Type, ProductID: p.ID}]
+		if r, ok := out[p.ID]; !ok || r.Source != stock.SourceNone || rate <= 0 {
+			continue
+		}
+		x, err := in(p, byProduct[p.ID], rate)
+		if err != nil {
+			return nil, err
+		}
+		out[p.ID] = stock.Assess(x)
+	}
+	return out, nil
+}
+
+// similarRates reads the products' daily rates at customers of cu's type.
+func (t *turn) similarRates(cu *models.Customer, productIDs []int64, since time.Time) (map[stock.SimilarKey]float64, error) {
+	if cu.Type == "" {
+		return nil, nil
+	}
+	var peers []int64
+	for _, c := range t.cat.Models().Customers {
+		if c.Type == cu.Type && c.ID != cu.ID {
+			peers = append(peers, c.ID)
+		}
+	}
+	if len(peers) == 0 {
+		return nil, nil
+	}
+	hs, err := stock.Load(t.ctx, t.bot.store, since, t.in.At, models.CountFilter{CustomerIDs: peers, ProductIDs: productIDs})
+	if err != nil {
+		return nil, err
+	}
+	return stock.SimilarRates(hs, func(int64) string { return cu.Type }, t.bot.loc), nil
 }
 
 // saveCount stores a stock count of kind k, or asks for confirmation when a count is
 // implausible.
 func (t *turn) saveCount(k parser.Kind, res *parser.Result, opts handleOpts) error {
-	ids := make([]int64, len(res.Items))
+	products := make([]*models.Product, len(res.Items))
+	taken := make(map[int64]int64, len(res.Items))
 	for i, it := range res.Items {
-		ids[i] = it.Product.ID
+		products[i] = it.Product
+		taken[it.Product.ID] = it.Pieces
 	}
-	bases, err := t.bot.store.StockBasis(t.ctx, res.Customer.ID, ids, t.in.At)
+	results, err := t.assess(res.Customer, products, taken)
 	if err != nil {
 		return err
 	}
-	lines := make([]countLine, len(res.Items))
-	var odd []countLine
+	lines := make([]stock.Result, len(res.Items))
+	var odd []stock.Result
 	for i, it := range res.Items {
-		lines[i] = countLine{product: it.Product, basis: bases[it.Product.ID], now: it.Pieces}
-		if lines[i].implausible() {
+		lines[i] = results[it.Product.ID]
+		if lines[i].Impossible {
 			odd = append(odd, lines[i])
 		}
 	}
@@ -73,42 +188,214 @@ func (t *turn) savePurchase(k parser.Kind, res *parser.Result) {
 	})
 }
 
-// countText is the reply to a saved count, under title: per product 上存, 上进, 本存,
-// 实销, 安全库存 and 建议进货, with warnings for stock-outs.
-func countText(id int64, title string, cu *models.Customer, lines []countLine) string {
+// Texts of the stock engine's answers, shared by the count reply and 查.
+const (
+	msgFirstCount = "首次盘点，还没有上次数据，下次盘点起算实销和建议进货。"
+	msgNoData     = "数据不够，算不出进货量：请按经验先补货；之后每次拜访都盘点，再盘点两次就能算出来。"
+	msgCensored   = "期间断过货，实际卖多少不知道"
+)
+
+// countText is the reply to a saved count, under title. One product gets the numbers
+// a rep reads to the dealer (上存, 上进, 本存, 实销, 安全库存, 建议进货); several products
+// lead with those that need goods (断货, 建议进货), one line each, then one line per
+// other product. 首次盘点 is said once.
+func countText(id int64, title string, cu *models.Customer, lines []stock.Result) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s已记录 #%d · %s", title, id, cu.Name)
+	if len(lines) == 1 {
+		writeBlock(&b, lines[0])
+		return b.String()
+	}
+	fmt.Fprintf(&b, " · %d个产品", len(lines))
+	var act, rest []stock.Result
+	firsts := 0
 	for _, l := range lines {
-		p := l.product
-		fmt.Fprintf(&b, "\n\n【%s】", p.Name)
-		if !l.basis.HasLast {
-			fmt.Fprintf(&b, "\n本存 %s", p.FormatQty(l.now))
-			if l.now == 0 {
-				b.WriteString("\n⚠️ 断货！请尽快补货")
-			}
-			b.WriteString("\n首次盘点，还没有上次数据，下次盘点起算实销和建议进货。")
-			continue
+		if l.First {
+			firsts++
 		}
-		fmt.Fprintf(&b, "\n上存 %s · 上进 %s · 本存 %s", p.FormatQty(l.basis.Last), p.FormatQty(l.basis.Delivered), p.FormatQty(l.now))
-		if l.sold() < 0 {
-			// Confirmed although above 上存 + 上进: a delivery was probably not reported.
-			b.WriteString("\n实销算不出来（本存比上存+上进还多，可能漏报了进货）\n👉 不用进货")
-			continue
-		}
-		fmt.Fprintf(&b, "\n实销 %s · 安全库存 %s", p.FormatQty(l.sold()), p.FormatQty(l.safety()))
-		switch {
-		case l.now == 0:
-			b.WriteString("\n⚠️ 断货！")
-		case l.now < l.sold():
-			b.WriteString("\n⚠️ 本存低于实销，下次拜访前会断货")
-		}
-		if need := l.safety() - l.now; need > 0 {
-			fmt.Fprintf(&b, "\n👉 建议进货 %d%s", p.CeilCases(need), unitOf(p))
+		if l.NeedsOrder() {
+			act = append(act, l)
 		} else {
-			b.WriteString("\n👉 不用进货")
+			rest = append(rest, l)
 		}
 	}
+	if firsts > 0 {
+		note := msgFirstCount
+		if firsts < len(lines) {
+			note = "标「首次」的" + strings.TrimPrefix(note, "首次盘点，")
+		}
+		b.WriteString("\n" + note)
+	}
+	if len(act) > 0 {
+		fmt.Fprintf(&b, "\n⚠️ 要进货 %d个：", len(act))
+		for _, l := range act {
+			b.WriteString("\n" + compactLine(l))
+		}
+	}
+	if len(rest) > 0 {
+		if len(act) > 0 {
+			b.WriteString("\n其余：")
+		}
+		for _, l := range rest {
+			b.WriteString("\n" + compactLine(l))
+		}
+	}
+	var notes []string
+	for _, l := range lines {
+		if n := visitNote(l); n != "" && !contains(notes, n) {
+			notes = append(notes, n)
+		}
+	}
+	for _, n := range notes {
+		b.WriteString("\n" + n)
+	}
 	return b.String()
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// writeBlock writes one product's numbers, several lines.
+func writeBlock(b *strings.Builder, l stock.Result) {
+	p := l.Product
+	fmt.Fprintf(b, "\n\n【%s】", p.Name)
+	if l.First {
+		fmt.Fprintf(b, "\n本存 %s", p.FormatQty(l.Count.Pieces))
+	} else {
+		fmt.Fprintf(b, "\n上存 %s · 上进 %s · 本存 %s", p.FormatQty(l.Prev), p.FormatQty(l.In), p.FormatQty(l.Count.Pieces))
+	}
+	switch {
+	case l.First:
+	case l.Impossible:
+		// Confirmed although above 上存 + 上进: a delivery was probably not reported.
+		b.WriteString("\n实销算不出来（本存比上存+上进还多，可能漏报了进货）")
+	case l.Censored:
+		fmt.Fprintf(b, "\n实销 不明（%s%s）", msgCensored, soldFloor(l))
+	default:
+		fmt.Fprintf(b, "\n实销 %s", p.FormatQty(l.Sold))
+	}
+	if l.HasRate() {
+		if !l.First && !l.Impossible && !l.Censored {
+			fmt.Fprintf(b, " · 安全库存 %s", p.FormatQty(l.Safety))
+		} else {
+			fmt.Fprintf(b, "\n安全库存 %s", p.FormatQty(l.Safety))
+		}
+		if s := rateNote(l); s != "" {
+			b.WriteString("\n" + s)
+		}
+	}
+	switch {
+	case l.Count.Pieces == 0:
+		b.WriteString("\n⚠️ 断货！")
+	case l.HasRate() && float64(l.Count.Pieces) < l.Rate*float64(l.DaysToVisit):
+		fmt.Fprintf(b, "\n⚠️ 本存只够卖%s天，下次拜访前会断货", days(float64(l.Count.Pieces)/l.Rate))
+	}
+	if n := visitNote(l); n != "" {
+		b.WriteString("\n" + n)
+	}
+	switch {
+	case l.Suggest > 0:
+		fmt.Fprintf(b, "\n👉 建议进货 %d%s", l.Suggest, unitOf(p))
+	case l.Source != stock.SourceNone && l.Count.Pieces > 0:
+		b.WriteString("\n👉 不用进货")
+	case l.Count.Pieces == 0 && l.First:
+		b.WriteString("\n👉 首次盘点，" + msgNoData)
+	case l.Count.Pieces == 0:
+		b.WriteString("\n👉 " + msgNoData)
+	case l.First:
+		b.WriteString("\n" + msgFirstCount)
+	case l.Impossible:
+		b.WriteString("\n👉 先核对进货，下次盘点再算建议进货")
+	default:
+		b.WriteString("\n👉 数据不够，还算不出建议进货，下次盘点再算")
+	}
+}
+
+// compactLine writes one product of a several-product count on one line.
+func compactLine(l stock.Result) string {
+	p := l.Product
+	var b strings.Builder
+	switch {
+	case l.Count.Pieces == 0:
+		fmt.Fprintf(&b, "🔴【%s】断货", p.Name)
+	case l.Suggest > 0:
+		fmt.Fprintf(&b, "🟡【%s】本存 %s", p.Name, p.FormatQty(l.Count.Pieces))
+	default:
+		fmt.Fprintf(&b, "【%s】本存 %s", p.Name, p.FormatQty(l.Count.Pieces))
+	}
+	switch {
+	case l.First:
+		b.WriteString("（首次）")
+	case l.Impossible:
+		b.WriteString(" · 实销算不出来（可能漏报进货）")
+	case l.Censored:
+		b.WriteString(" · 实销不明（断过货）")
+	default:
+		fmt.Fprintf(&b, " · 实销 %s", p.FormatQty(l.Sold))
+	}
+	if l.HasRate() {
+		fmt.Fprintf(&b, " · 安全库存 %s", p.FormatQty(l.Safety))
+		if l.Source == stock.SourceSimilar {
+			b.WriteString("（按同类客户估）")
+		}
+	}
+	switch {
+	case l.Suggest > 0:
+		fmt.Fprintf(&b, " 👉 建议进货 %d%s", l.Suggest, unitOf(p))
+	case l.Source != stock.SourceNone && l.Count.Pieces > 0:
+		b.WriteString(" · 不用进货")
+	case l.Count.Pieces == 0:
+		b.WriteString(" 👉 数据不够算进货量，请按经验补货")
+	}
+	return b.String()
+}
+
+// rateNote says where the daily rate comes from when it is not the last period.
+func rateNote(l stock.Result) string {
+	p := l.Product
+	rate := days(l.Rate/float64(pack(p))) + unitOf(p)
+	switch {
+	case l.Source == stock.SourceSimilar:
+		return "本店数据不够，按同类客户日均" + rate + "估算"
+	case l.Source == stock.SourceOwn && (l.First || l.Censored || l.Impossible || l.Periods > 1):
+		return "按本店以往日均" + rate + "估算"
+	}
+	return ""
+}
+
+// visitNote says so when the next visit is further away than the last period.
+func visitNote(l stock.Result) string {
+	if !l.Farther || !l.HasRate() {
+		return ""
+	}
+	return fmt.Sprintf("📅 下次拜访 %s，隔%d天（比上个周期%d天长），已按%d天备货", l.NextVisit.Format("1月2日"), l.DaysToVisit, l.PeriodDays, l.DaysToVisit)
+}
+
+// soldFloor is "，至少卖了40箱" for a censored period that sold something.
+func soldFloor(l stock.Result) string {
+	if l.Sold <= 0 {
+		return ""
+	}
+	return "，至少卖了" + l.Product.FormatQty(l.Sold)
+}
+
+// days writes a number of days (or cases) with at most one decimal.
+func days(v float64) string {
+	s := strconv.FormatFloat(float64(int64(v*10+0.5))/10, 'f', -1, 64)
+	return s
+}
+
+func pack(p *models.Product) int64 {
+	if p.PackSize < 1 {
+		return 1
+	}
+	return int64(p.PackSize)
 }
 
 func unitOf(p *models.Product) string {
@@ -119,12 +406,12 @@ func unitOf(p *models.Product) string {
 }
 
 // implausibleText asks the rep to confirm counts above last count plus deliveries.
-func implausibleText(cu *models.Customer, odd []countLine) string {
+func implausibleText(cu *models.Customer, odd []stock.Result) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "🤔 %s 的盘点数比上次还多，先没保存：", cu.Name)
 	for _, l := range odd {
-		p := l.product
-		fmt.Fprintf(&b, "\n%s 本存 %s > 上存 %s + 上进 %s", p.Name, p.FormatQty(l.now), p.FormatQty(l.basis.Last), p.FormatQty(l.basis.Delivered))
+		p := l.Product
+		fmt.Fprintf(&b, "\n%s 本存 %s > 上存 %s + 上进 %s", p.Name, p.FormatQty(l.Count.Pieces), p.FormatQty(l.Prev), p.FormatQty(l.In))
 	}
 	b.WriteString("\n可能漏报了进货或点错了。核对无误请回复「确认」，放弃请回复「取消」（10分钟内有效）。")
 	return b.String()

@@ -147,37 +147,6 @@ func tierRank(t string) int {
 	return 3
 }
 
-// nextVisits returns, for every customer, the day of its next visit from day d on:
-// the earliest of its next planned day and its due day (d itself when due or
-// overdue).
-func (j *Jobs) nextVisits(cat *models.Catalog, last map[int64]time.Time, plans []models.ReportWithItems, d Day) map[int64]Day {
-	out := make(map[int64]Day, len(cat.Customers))
-	for i := range cat.Customers {
-		cu := &cat.Customers[i]
-		t, ok := last[cu.ID]
-		if r, has := j.rhythmOf(cu, t, ok, d); has {
-			out[cu.ID] = max(r.Due, d)
-		} else {
-			out[cu.ID] = d + defaultCycle
-		}
-	}
-	for _, p := range plans {
-		if p.OnDate == nil {
-			continue
-		}
-		on, err := ParseDay(*p.OnDate)
-		if err != nil || on < d {
-			continue
-		}
-		for _, id := range planCustomers(p) {
-			if cur, ok := out[id]; !ok || on < cur {
-				out[id] = on
-			}
-		}
-	}
-	return out
-}
-
 // userIndex is the catalog's users by ID, and each manager's team.
 type userIndex struct {
 	byID  map[string]*models.User

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"channelbot/bot/stock"
 	"channelbot/models"
 )
 
@@ -49,11 +50,11 @@ func (j *Jobs) VisitReminders(ctx context.Context, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	counts, err := j.store.CountHistory(ctx, since, now, 2, models.CountFilter{})
+	hist, err := stock.Load(ctx, j.store, since, now, models.CountFilter{})
 	if err != nil {
 		return err
 	}
-	deliveries, err := j.store.DeliveryHistory(ctx, since, now, models.CountFilter{})
+	stockPlans, err := j.stockPlans(ctx, now)
 	if err != nil {
 		return err
 	}
@@ -81,9 +82,9 @@ func (j *Jobs) VisitReminders(ctx context.Context, now time.Time) error {
 	}
 
 	// What to say about each customer, whoever's list it is on.
-	counted := map[int64][]Estimate{}
-	for _, h := range histories(counts, deliveries) {
-		counted[h.customer] = append(counted[h.customer], estimate(h, now))
+	counted := map[int64][]stock.Result{}
+	for _, r := range j.assess(hist, items, stockPlans, j.similarRates(hist, items), now) {
+		counted[r.Count.CustomerID] = append(counted[r.Count.CustomerID], r)
 	}
 	promisesTo, promisesBy := map[int64][]models.ReportWithItems{}, map[string][]models.ReportWithItems{}
 	for _, p := range promises {
@@ -154,7 +155,7 @@ func (j *Jobs) VisitReminders(ctx context.Context, now time.Time) error {
 
 // writeStop writes one customer of a visit list: a title line, then one short
 // line for each thing to know there.
-func (j *Jobs) writeStop(b *strings.Builder, n int, s *stop, today Day, est []Estimate, promises, expiring []models.ReportWithItems, policies []string, items catalogIndex) {
+func (j *Jobs) writeStop(b *strings.Builder, n int, s *stop, today Day, est []stock.Result, promises, expiring []models.ReportWithItems, policies []string, items catalogIndex) {
 	cu := s.Customer
 	fmt.Fprintf(b, "%d. **%s**", n, cu.Name)
 	if cu.Tier != "" {
@@ -175,7 +176,7 @@ func (j *Jobs) writeStop(b *strings.Builder, n int, s *stop, today Day, est []Es
 	} else {
 		b.WriteString("\n还没拜访过")
 	}
-	b.WriteString("\n" + j.countLine(est, items))
+	b.WriteString("\n" + j.countLine(est))
 	for _, p := range promises {
 		b.WriteString("\n🤝 " + promiseLine(p, today, items, false))
 	}
@@ -192,14 +193,14 @@ func (j *Jobs) writeStop(b *strings.Builder, n int, s *stop, today Day, est []Es
 
 // countLine is the last count at a customer with its suggested orders, on one
 // line, or two when there is something to order.
-func (j *Jobs) countLine(est []Estimate, items catalogIndex) string {
+func (j *Jobs) countLine(est []stock.Result) string {
 	if len(est) == 0 {
 		return "还没盘点过"
 	}
 	var lastAt time.Time
 	for _, e := range est {
-		if e.Last.At.After(lastAt) {
-			lastAt = e.Last.At
+		if e.Count.At.After(lastAt) {
+			lastAt = e.Count.At
 		}
 	}
 	type sug struct {
@@ -209,13 +210,11 @@ func (j *Jobs) countLine(est []Estimate, items catalogIndex) string {
 	var sugs []sug
 	unknown := 0
 	for _, e := range est {
-		p := items.products[e.Last.ProductID]
-		if p == nil {
-			continue
-		}
-		c, ok := lastCountSuggestion(e, p)
-		switch {
-		case !ok:
+		p := e.Product
+		switch c := e.Suggest; {
+		case c < 0 && e.Count.Pieces == 0:
+			sugs = append(sugs, sug{p.Name + " 断货（按经验补）", 1 << 30})
+		case c < 0:
 			unknown++
 		case c > 0:
 			sugs = append(sugs, sug{p.Name + " " + fmt.Sprint(c) + unitOf(p), c})
@@ -231,7 +230,7 @@ func (j *Jobs) countLine(est []Estimate, items catalogIndex) string {
 		}
 		return line + "\n👉 建议进货 " + capList(names, 3, "、")
 	case unknown == len(est):
-		return line + "\n首次盘点，还算不出建议进货"
+		return line + "\n还算不出建议进货"
 	}
 	return line + "：不用进货"
 }

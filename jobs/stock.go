@@ -1,199 +1,155 @@
 package jobs
 
 import (
+	"context"
 	"fmt"
-	"math"
 	"time"
 
+	"channelbot/bot"
+	"channelbot/bot/stock"
 	"channelbot/models"
 )
 
-// The stock-out method of docs/domain.md (the one cStock, EWS and ILSGateway use):
-// consumption in each period between two counts is start + deliveries − end; periods
-// with a stock-out in them (demand censored) and impossible ones (end above start +
-// deliveries) are dropped; the daily rate is Σ consumption ÷ Σ days, and with fewer
-// than 2 periods or under 10 days of them there is not enough data to say more than
-// "a count of zero is a stock-out now".
-const (
-	minPeriods     = 2
-	minHistoryDays = 10
-	// maxCounts bounds how many counts per product and customer are read.
-	maxCounts = 8
-)
+// The jobs read stock through the one engine in bot/stock, as the count reply and 查
+// do: the same rate, the same next visit, the same 安全库存 and 建议进货.
 
-// history is one product's counts at one customer, oldest first, and the goods it
-// received in the same time.
-type history struct {
-	customer, product int64
-	counts            []models.CountPoint
-	deliveries        []models.DeliveryPoint
+var _ bot.VisitPlanner = (*Jobs)(nil)
+
+// NextVisit returns the day (its start in the bot's time zone) of a customer's next
+// visit after a visit at at: the earlier of its due day by cadence and its next plan
+// after that day. The bot's count reply and 查 call it; the jobs compute the same day
+// with nextVisits, taking the last count as a visit.
+func (j *Jobs) NextVisit(ctx context.Context, cu *models.Customer, at time.Time) (time.Time, error) {
+	day := DayOf(at, j.loc) + 1
+	plans, err := j.store.FindReports(ctx, models.ReportFilter{Kinds: []models.ReportKind{models.KindPlan}, OnFrom: day.String()})
+	if err != nil {
+		return time.Time{}, err
+	}
+	return j.visitAfter(cu, at, plansByCustomer(plans)[cu.ID]).Start(j.loc), nil
 }
 
-// histories groups counts and deliveries, both ordered by customer, product and
-// time, by customer and product: a merge, no lookups.
-func histories(counts []models.CountPoint, deliveries []models.DeliveryPoint) []history {
-	var out []history
-	di := 0
-	less := func(c1, p1, c2, p2 int64) bool { return c1 < c2 || c1 == c2 && p1 < p2 }
-	for i := 0; i < len(counts); {
-		c, p := counts[i].CustomerID, counts[i].ProductID
-		k := i
-		for k < len(counts) && counts[k].CustomerID == c && counts[k].ProductID == p {
-			k++
+// visitAfter returns the day of cu's next visit after a visit at at: its due day
+// by cadence (defaultCycle days on without one), or an earlier planned day after
+// at's day. It is not moved to today when overdue: the count reply said that day.
+func (j *Jobs) visitAfter(cu *models.Customer, at time.Time, plans []Day) Day {
+	d := DayOf(at, j.loc) + 1
+	next := d + defaultCycle
+	if r, ok := j.rhythmOf(cu, at, true, d); ok {
+		next = max(r.Due, d)
+	}
+	for _, on := range plans {
+		if on >= d && on < next {
+			next = on
 		}
-		for di < len(deliveries) && less(deliveries[di].CustomerID, deliveries[di].ProductID, c, p) {
-			di++
+	}
+	return next
+}
+
+// plansByCustomer returns the planned days of each customer.
+func plansByCustomer(plans []models.ReportWithItems) map[int64][]Day {
+	out := map[int64][]Day{}
+	for _, p := range plans {
+		if p.OnDate == nil {
+			continue
 		}
-		dk := di
-		for dk < len(deliveries) && deliveries[dk].CustomerID == c && deliveries[dk].ProductID == p {
-			dk++
+		on, err := ParseDay(*p.OnDate)
+		if err != nil {
+			continue
 		}
-		out = append(out, history{customer: c, product: p, counts: counts[i:k], deliveries: deliveries[di:dk]})
-		i, di = k, dk
+		for _, id := range planCustomers(p) {
+			out[id] = append(out[id], on)
+		}
 	}
 	return out
 }
 
-// Estimate is the stock analysis of one product at one customer.
-type Estimate struct {
-	Last           models.CountPoint
-	DeliveredSince int64   // pieces received after the last count
-	Periods        int     // periods between counts that were used
-	Dropped        int     // periods dropped: with a stock-out (censored) or impossible
-	Days           float64 // days the used periods cover
-	Rate           float64 // pieces sold a day
-	Enough         bool    // at least minPeriods periods and minHistoryDays days
-	Stock          float64 // pieces now: at the last count, plus deliveries, less sales since
-	// LastSold is the last period's 实销 (上存 + 上进 − 本存), as the count reply
-	// showed it; HasLastSold is false after a first count or an impossible one.
-	LastSold    int64
-	HasLastSold bool
+// stockPlans reads the plans the stock engine needs, by customer: those from the
+// history window on.
+func (j *Jobs) stockPlans(ctx context.Context, now time.Time) (map[int64][]Day, error) {
+	from := DayOf(now, j.loc) - Day(j.cfg.HistoryDays)
+	plans, err := j.store.FindReports(ctx, models.ReportFilter{Kinds: []models.ReportKind{models.KindPlan}, OnFrom: from.String()})
+	if err != nil {
+		return nil, err
+	}
+	return plansByCustomer(plans), nil
 }
 
-// estimate analyses h as of now.
-func estimate(h history, now time.Time) Estimate {
-	n := len(h.counts)
-	e := Estimate{Last: h.counts[n-1]}
-	var sold int64
-	di := 0
-	for i := 1; i < n; i++ {
-		start, end := h.counts[i-1], h.counts[i]
-		var got int64
-		for di < len(h.deliveries) && !h.deliveries[di].At.After(start.At) {
-			di++
-		}
-		for di < len(h.deliveries) && !h.deliveries[di].At.After(end.At) {
-			got += h.deliveries[di].Pieces
-			di++
-		}
-		cons := start.Pieces + got - end.Pieces
-		if i == n-1 && cons >= 0 {
-			e.LastSold, e.HasLastSold = cons, true
-		}
-		days := end.At.Sub(start.At).Hours() / 24
-		switch {
-		case days <= 0:
-			continue
-		case start.Pieces == 0 || end.Pieces == 0 || cons < 0:
-			e.Dropped++
+// assess runs the engine on each history as of now, with the next visit after its
+// last count (as the count reply saw it); plans are the planned days by customer,
+// similar the fallback rates by customer type and product.
+func (j *Jobs) assess(hs []stock.History, items catalogIndex, plans map[int64][]Day, similar map[stock.SimilarKey]float64, now time.Time) []stock.Result {
+	out := make([]stock.Result, 0, len(hs))
+	for _, h := range hs {
+		cu, p := items.customers[h.CustomerID], items.products[h.ProductID]
+		if cu == nil || p == nil || len(h.Counts) == 0 {
 			continue
 		}
-		e.Periods++
-		e.Days += days
-		sold += cons
+		in := stock.Input{History: h, Product: p, Now: now, Loc: j.loc, LeadDays: j.cfg.LeadDays,
+			Similar: similar[stock.SimilarKey{Type: cu.Type, ProductID: p.ID}]}
+		in.NextVisit = j.visitAfter(cu, h.Counts[len(h.Counts)-1].At, plans[cu.ID]).Start(j.loc)
+		out = append(out, stock.Assess(in))
 	}
-	for _, d := range h.deliveries {
-		if d.At.After(e.Last.At) && !d.At.After(now) {
-			e.DeliveredSince += d.Pieces
+	return out
+}
+
+// similarRates returns the fallback rates from hs, by customer type and product.
+func (j *Jobs) similarRates(hs []stock.History, items catalogIndex) map[stock.SimilarKey]float64 {
+	return stock.SimilarRates(hs, func(id int64) string {
+		if cu := items.customers[id]; cu != nil {
+			return cu.Type
 		}
-	}
-	e.Enough = e.Periods >= minPeriods && e.Days >= minHistoryDays
-	if e.Days > 0 {
-		e.Rate = float64(sold) / e.Days
-	}
-	e.Stock = float64(e.Last.Pieces + e.DeliveredSince)
-	if e.Enough {
-		since := max(now.Sub(e.Last.At).Hours()/24, 0)
-		e.Stock = max(e.Stock-e.Rate*since, 0)
-	}
-	return e
+		return ""
+	}, j.loc)
 }
-
-// Cover is how many days the stock lasts at the daily rate; +Inf when nothing sells
-// or there is not enough data.
-func (e Estimate) Cover() float64 {
-	if !e.Enough || e.Rate <= 0 {
-		return math.Inf(1)
-	}
-	return e.Stock / e.Rate
-}
-
-// Warning levels, in rising order: a level above the one last sent is worse.
-const (
-	levelLow      = 1 // runs out before the next visit plus lead time, or counted under safety stock
-	levelCritical = 2 // runs out before goods ordered now can arrive, or sold out by now
-	levelOut      = 3 // counted zero, nothing received since: a stock-out now
-)
 
 // stockAlert is one warning: which customer and product, how bad, the days of
 // cover, the suggested order and why.
 type stockAlert struct {
 	Customer *models.Customer
 	Product  *models.Product
-	Est      Estimate
+	Res      stock.Result
 	Level    int
 	Cover    float64 // days; +Inf unknown
 	Suggest  int64   // cases; −1 unknown
 	Why      string
 }
 
-// judge applies the warning rules to an estimate. nextVisit is the day of the
-// customer's next visit (planned or by cadence; today when overdue).
-func (j *Jobs) judge(e Estimate, cu *models.Customer, p *models.Product, today, nextVisit Day) (stockAlert, bool) {
-	a := stockAlert{Customer: cu, Product: p, Est: e, Cover: e.Cover(), Suggest: -1}
-	cad, _ := ParseCadence(cu.VisitDays)
-	lead := j.cfg.LeadDays
-	toVisit := max(int(nextVisit-today), 0)
-	need := float64(toVisit + lead)
-	safety := e.Rate * float64(cad.CycleDays()) * float64(p.SafetyFactor) / float64(models.FactorOne)
-	if e.Enough && e.Rate > 0 {
-		target := max(safety, e.Rate*need)
-		a.Suggest = p.CeilCases(int64(math.Ceil(target - e.Stock)))
-	}
-	countedOn := DayOf(e.Last.At, j.loc).Short()
-	rate := num(e.Rate/float64(pack(p))) + unitOf(p)
-	switch {
-	case e.Last.Pieces == 0 && e.DeliveredSince == 0:
-		a.Level, a.Why, a.Cover = levelOut, countedOn+"盘点为0，之后没到货", 0
-		if a.Suggest < 0 && e.HasLastSold {
-			a.Suggest = p.CeilCases(models.ScalePieces(e.LastSold, p.SafetyFactor))
-		}
-	case !e.Enough || e.Rate <= 0:
+// Warning levels, in rising order: a level above the one last sent is worse.
+const (
+	levelLow      = int(stock.LevelLow)
+	levelCritical = int(stock.LevelCritical)
+	levelOut      = int(stock.LevelOut)
+)
+
+// alertOf turns an engine result into a warning; ok is false when none is due.
+func (j *Jobs) alertOf(r stock.Result, cu *models.Customer) (stockAlert, bool) {
+	p := r.Product
+	a := stockAlert{Customer: cu, Product: p, Res: r, Level: int(r.Level), Cover: r.Cover, Suggest: r.Order}
+	countedOn := DayOf(r.Count.At, j.loc).Short()
+	rate := num(r.Rate/float64(pack(p))) + unitOf(p)
+	switch r.Reason {
+	case stock.ReasonNone:
 		return a, false
-	case e.Stock <= 0:
-		a.Level = levelCritical
-		a.Why = fmt.Sprintf("按日均%s估算已卖完（%s盘点%s", rate, countedOn, p.FormatQty(e.Last.Pieces))
-		if e.DeliveredSince > 0 {
-			a.Why += "，之后到货" + p.FormatQty(e.DeliveredSince)
+	case stock.ReasonOut:
+		a.Why = countedOn + "盘点为0，之后没到货"
+		if a.Suggest < 0 {
+			a.Why += "；数据不够算进货量，请按经验补货"
+		}
+	case stock.ReasonUnder:
+		a.Why = fmt.Sprintf("%s盘点%s，低于安全库存%s，之后没到货", countedOn, p.FormatQty(r.Count.Pieces), p.FormatQty(r.Safety))
+	case stock.ReasonSoldOut:
+		a.Why = fmt.Sprintf("按日均%s估算已卖完（%s盘点%s", rate, countedOn, p.FormatQty(r.Count.Pieces))
+		if r.DeliveredSince > 0 {
+			a.Why += "，之后到货" + p.FormatQty(r.DeliveredSince)
 		}
 		a.Why += "）"
-	case a.Cover < float64(lead):
-		a.Level = levelCritical
-		a.Why = fmt.Sprintf("只够卖%s天（日均%s），不够到货要的%d天", num(a.Cover), rate, lead)
-	case a.Cover < need:
-		a.Level = levelLow
-		a.Why = fmt.Sprintf("只够卖%s天（日均%s），撑不到下次拜访%s再加到货%d天", num(a.Cover), rate, nextVisit.Short(), lead)
-	case e.HasLastSold && e.DeliveredSince == 0 && e.Last.Pieces < models.ScalePieces(e.LastSold, p.SafetyFactor):
-		// What the count reply said: 本存 under 安全库存 (实销 × factor), and the
-		// order it suggested has not arrived.
-		a.Level = levelLow
-		a.Why = fmt.Sprintf("%s盘点%s，低于安全库存%s，之后没到货", countedOn, p.FormatQty(e.Last.Pieces),
-			p.FormatQty(models.ScalePieces(e.LastSold, p.SafetyFactor)))
-	default:
-		return a, false
+	case stock.ReasonLead:
+		a.Why = fmt.Sprintf("只够卖%s天（日均%s），不够到货要的%d天", num(r.Cover), rate, j.cfg.LeadDays)
+	case stock.ReasonNextVisit:
+		a.Why = fmt.Sprintf("只够卖%s天（日均%s），撑不到下次拜访%s再加到货%d天", num(r.Cover), rate, DayOf(r.NextVisit, j.loc).Short(), j.cfg.LeadDays)
 	}
-	if a.Suggest == 0 {
-		a.Suggest = 1 // a warning always asks for something
+	if r.Source == stock.SourceSimilar {
+		a.Why += "（按同类客户日均估算）"
 	}
 	return a, true
 }
@@ -210,14 +166,4 @@ func unitOf(p *models.Product) string {
 		return "箱"
 	}
 	return p.Unit
-}
-
-// lastCountSuggestion is what the count reply said about the last count: the
-// suggested order in cases (安全库存 − 本存), ok false after a first count.
-func lastCountSuggestion(e Estimate, p *models.Product) (cases int64, ok bool) {
-	if !e.HasLastSold {
-		return 0, false
-	}
-	need := models.ScalePieces(e.LastSold, p.SafetyFactor) - e.Last.Pieces
-	return p.CeilCases(need), true
 }

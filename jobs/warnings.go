@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"channelbot/bot/stock"
 	"channelbot/models"
 )
 
@@ -28,20 +29,12 @@ func (j *Jobs) StockWarnings(ctx context.Context, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	last, err := j.store.LastVisits(ctx, now)
-	if err != nil {
-		return err
-	}
-	plans, err := j.store.FindReports(ctx, models.ReportFilter{Kinds: []models.ReportKind{models.KindPlan}, OnFrom: today.String()})
+	plans, err := j.stockPlans(ctx, now)
 	if err != nil {
 		return err
 	}
 	since := now.AddDate(0, 0, -j.cfg.HistoryDays)
-	counts, err := j.store.CountHistory(ctx, since, now, maxCounts, models.CountFilter{})
-	if err != nil {
-		return err
-	}
-	deliveries, err := j.store.DeliveryHistory(ctx, since, now, models.CountFilter{})
+	hist, err := stock.Load(ctx, j.store, since, now, models.CountFilter{})
 	if err != nil {
 		return err
 	}
@@ -56,7 +49,6 @@ func (j *Jobs) StockWarnings(ctx context.Context, now time.Time) error {
 	}
 
 	users, items := indexUsers(cat), indexCatalog(cat)
-	next := j.nextVisits(cat, last, plans, today)
 	type wkey struct {
 		c, p int64
 		kind string
@@ -76,13 +68,9 @@ func (j *Jobs) StockWarnings(ctx context.Context, now time.Time) error {
 	var dues []*due
 	toRep := map[string][]*due{}
 	toManager := map[string][]*due{}
-	hist := histories(counts, deliveries)
-	for _, h := range hist {
-		cu, p := items.customers[h.customer], items.products[h.product]
-		if cu == nil || p == nil {
-			continue
-		}
-		a, warn := j.judge(estimate(h, now), cu, p, today, next[cu.ID])
+	for _, r := range j.assess(hist, items, plans, j.similarRates(hist, items), now) {
+		cu, p := items.customers[r.Count.CustomerID], r.Product
+		a, warn := j.alertOf(r, cu)
 		if !warn {
 			continue
 		}
@@ -94,11 +82,11 @@ func (j *Jobs) StockWarnings(ctx context.Context, now time.Time) error {
 		}
 		d := &due{a: a, w: models.Warning{CustomerID: cu.ID, ProductID: p.ID, Kind: warnStock, Level: a.Level, FirstSeen: w.FirstSeen}}
 		dues = append(dues, d)
-		if rep := users.ownerOf(cu, a.Est.Last.UserID); rep != nil {
+		if rep := users.ownerOf(cu, a.Res.Count.UserID); rep != nil {
 			toRep[rep.ID] = append(toRep[rep.ID], d)
 		}
 		if a.Level == levelOut {
-			if m := users.managerOf(cu, a.Est.Last.UserID); m != nil {
+			if m := users.managerOf(cu, a.Res.Count.UserID); m != nil {
 				toManager[m.ID] = append(toManager[m.ID], d)
 			}
 		}
@@ -313,22 +301,48 @@ func (j *Jobs) stockOuts(ctx context.Context, now, since time.Time, f models.Cou
 	if err != nil {
 		return err
 	}
-	// The history of those customers, for the suggested order.
-	hf := models.CountFilter{CustomerIDs: cids, ProductIDs: f.ProductIDs}
+	// Those customers through the stock engine, as the count reply saw them: the
+	// same next visit and the same fallback rates, for the same suggested order.
+	items := indexCatalog(cat)
 	hsince := now.AddDate(0, 0, -j.cfg.HistoryDays)
-	counts, err := j.store.CountHistory(ctx, hsince, now, maxCounts, hf)
+	hist, err := stock.Load(ctx, j.store, hsince, now, models.CountFilter{CustomerIDs: cids, ProductIDs: f.ProductIDs})
 	if err != nil {
 		return err
 	}
-	deliveries, err := j.store.DeliveryHistory(ctx, hsince, now, hf)
+	types := map[string]bool{}
+	for _, id := range cids {
+		if cu := items.customers[id]; cu != nil && cu.Type != "" {
+			types[cu.Type] = true
+		}
+	}
+	var peers []int64
+	for i := range cat.Customers {
+		if types[cat.Customers[i].Type] {
+			peers = append(peers, cat.Customers[i].ID)
+		}
+	}
+	var pids []int64
+	for _, z := range fresh {
+		pids = append(pids, z.ProductID)
+	}
+	slices.Sort(pids)
+	similar := map[stock.SimilarKey]float64{}
+	if len(peers) > 0 {
+		ph, err := stock.Load(ctx, j.store, hsince, now, models.CountFilter{CustomerIDs: peers, ProductIDs: slices.Compact(pids)})
+		if err != nil {
+			return err
+		}
+		similar = j.similarRates(ph, items)
+	}
+	plans, err := j.stockPlans(ctx, now)
 	if err != nil {
 		return err
 	}
-	est := map[[2]int64]Estimate{}
-	for _, h := range histories(counts, deliveries) {
-		est[[2]int64{h.customer, h.product}] = estimate(h, now)
+	est := map[[2]int64]stock.Result{}
+	for _, r := range j.assess(hist, items, plans, similar, now) {
+		est[[2]int64{r.Count.CustomerID, r.Product.ID}] = r
 	}
-	users, items := indexUsers(cat), indexCatalog(cat)
+	users := indexUsers(cat)
 	today := DayOf(now, j.loc)
 	e := j.emitter(ctx, NameStockOuts, today)
 	// One message per count report: its zero lines, to the owner's manager. The key
@@ -346,11 +360,11 @@ func (j *Jobs) stockOuts(ctx context.Context, now, since time.Time, f models.Cou
 		if cu == nil || p == nil {
 			continue
 		}
-		x, ok := est[[2]int64{z.CustomerID, z.ProductID}]
-		if !ok {
-			x = Estimate{Last: z}
+		r, ok := est[[2]int64{z.CustomerID, z.ProductID}]
+		if !ok || r.Count.ID != z.ID {
+			r = stock.Assess(stock.Input{History: stock.History{CustomerID: cu.ID, ProductID: p.ID, Counts: []models.CountPoint{z}}, Product: p, Now: now, Loc: j.loc, LeadDays: j.cfg.LeadDays})
 		}
-		a, _ := j.judge(x, cu, p, today, today)
+		a, _ := j.alertOf(r, cu)
 		e.warn(models.Warning{CustomerID: cu.ID, ProductID: p.ID, Kind: warnStock, Level: levelOut})
 		m := users.managerOf(cu, z.UserID)
 		if m == nil {
@@ -374,6 +388,8 @@ func (j *Jobs) stockOuts(ctx context.Context, now, since time.Time, f models.Cou
 			b.WriteString("\n" + a.Product.Name)
 			if a.Suggest > 0 {
 				fmt.Fprintf(&b, " · 👉 建议进货 %d%s", a.Suggest, unitOf(a.Product))
+			} else {
+				b.WriteString(" · 数据不够算进货量，请按经验补货")
 			}
 		}
 		e.send(g.manager, strings.TrimPrefix(k, g.manager.ID+":"), b.String())
