@@ -288,7 +288,7 @@ func (e *environment) openApp(ctx context.Context, c commonFlags) (*app, error) 
 	if a.state, err = state.Open(ctx, cfg.RedisURL.Reveal(), cfg.StatePrefix, nil); err != nil {
 		return nil, errors.Join(err, a.close())
 	}
-	if a.bot, err = bot.New(ctx, a.store, a.state, a.log, cfg.Timezone, bot.WithTextLimits(textLimits())); err != nil {
+	if a.bot, err = bot.New(ctx, a.store, a.state, a.log, cfg.Timezone, bot.WithTextLimits(textLimits()), bot.WithCorrectionWindow(cfg.CorrectionWindow)); err != nil {
 		return nil, errors.Join(err, a.close())
 	}
 	return a, nil

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"channelbot/bot/parser"
@@ -28,35 +29,74 @@ func (l countLine) implausible() bool {
 	return l.basis.HasLast && l.now > l.basis.Last+l.basis.Delivered
 }
 
-// saveCount stores a stock count of kind k, or asks for confirmation when a count is
-// implausible.
+// saveCount stores a stock count of kind k. Counts that are implausible wait for
+// confirmation; the others are saved at once. A count of a product counted at the
+// customer within the correction window replaces that count (a correction).
 func (t *turn) saveCount(k parser.Kind, res *parser.Result, opts handleOpts) error {
-	ids := make([]int64, len(res.Items))
-	for i, it := range res.Items {
+	items := res.Items
+	if len(opts.only) > 0 {
+		items = nil
+		for _, it := range res.Items {
+			if slices.Contains(opts.only, it.Product.Code) {
+				items = append(items, it)
+			}
+		}
+	}
+	ids := make([]int64, len(items))
+	for i, it := range items {
 		ids[i] = it.Product.ID
 	}
-	bases, err := t.bot.store.StockBasis(t.ctx, res.Customer.ID, ids, t.in.At)
+	recent, err := t.recentCounts(res.Customer.ID, ids)
 	if err != nil {
 		return err
 	}
-	lines := make([]countLine, len(res.Items))
-	var odd []countLine
-	for i, it := range res.Items {
-		lines[i] = countLine{product: it.Product, basis: bases[it.Product.ID], now: it.Pieces}
-		if lines[i].implausible() {
-			odd = append(odd, lines[i])
+	except := make([]int64, len(recent))
+	for i, c := range recent {
+		except[i] = c.ID
+	}
+	bases, err := t.bot.store.StockBasisExcept(t.ctx, res.Customer.ID, ids, t.in.At, except)
+	if err != nil {
+		return err
+	}
+	var lines, odd []countLine
+	for _, it := range items {
+		l := countLine{product: it.Product, basis: bases[it.Product.ID], now: it.Pieces}
+		if l.implausible() && !opts.confirmed {
+			odd = append(odd, l)
+			continue
+		}
+		lines = append(lines, l)
+	}
+	if len(odd) > 0 {
+		t.ask = &pending{Kind: pendingConfirm, Text: t.in.Text, At: t.in.At, Customer: res.Customer.Code, GuessesOK: opts.guessesOK,
+			What: res.Customer.Name}
+		for _, l := range odd {
+			t.ask.Only = append(t.ask.Only, l.product.Code)
+			t.ask.What += " " + l.product.Name + " " + l.product.FormatQty(l.now)
+		}
+		t.reply(implausibleText(res.Customer, odd))
+		if len(lines) == 0 {
+			return nil
 		}
 	}
-	if len(odd) > 0 && !opts.confirmed {
-		t.ask = &pending{Kind: pendingConfirm, Text: t.in.Text, At: t.in.At, Customer: res.Customer.Code, GuessesOK: opts.guessesOK}
-		t.reply(implausibleText(res.Customer, odd))
-		return nil
-	}
 	t.ex.Report = &models.Report{Kind: k.Stored, UserID: t.user.ID, CustomerID: &res.Customer.ID, ReportedAt: t.in.At}
-	for _, it := range res.Items {
-		t.ex.Counts = append(t.ex.Counts, models.StockCount{CustomerID: res.Customer.ID, ProductID: it.Product.ID, Pieces: it.Pieces})
+	saved := map[int64]int64{}
+	for _, l := range lines {
+		t.ex.Counts = append(t.ex.Counts, models.StockCount{CustomerID: res.Customer.ID, ProductID: l.product.ID, Pieces: l.now})
+		saved[l.product.ID] = l.now
 	}
-	t.ex.Replies = t.render(func(id int64) string { return countText(id, k.Title, res.Customer, lines) })
+	var replaced []models.StockCount
+	for _, c := range recent {
+		if _, ok := saved[c.ProductID]; ok {
+			replaced = append(replaced, c)
+		}
+	}
+	if len(replaced) > 0 {
+		t.ex.Ops = append(t.ex.Ops, models.Supersede{Counts: replaced, New: saved})
+	}
+	t.ex.Replies = t.render(func(id int64) string {
+		return t.correctionText(replaced, saved) + countText(id, k.Title, res.Customer, lines)
+	})
 	return nil
 }
 
