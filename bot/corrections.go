@@ -231,7 +231,7 @@ func (t *turn) edit() error {
 	rest := strings.TrimSpace(m[2])
 	r, err := t.bot.store.ReportByID(t.ctx, n)
 	if errors.Is(err, models.ErrNotFound) {
-		t.reply(fmt.Sprintf(msgNoRecord, n, "改"))
+		t.reply(fmt.Sprintf(msgNoRecord, n, "改动"))
 		return nil
 	}
 	if err != nil {
