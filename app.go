@@ -291,7 +291,8 @@ func (e *environment) openApp(ctx context.Context, c commonFlags) (*app, error) 
 	// The count reply and 查 read the stock engine with the jobs' next visits, so the
 	// reply and the next morning's warnings agree.
 	stockOpts := bot.WithStock(bot.StockSettings{Planner: newJobs(a), LeadDays: cfg.Jobs.LeadDays, HistoryDays: cfg.Jobs.HistoryDays})
-	if a.bot, err = bot.New(ctx, a.store, a.state, a.log, cfg.Timezone, bot.WithTextLimits(textLimits()), stockOpts); err != nil {
+	if a.bot, err = bot.New(ctx, a.store, a.state, a.log, cfg.Timezone, bot.WithTextLimits(textLimits()), stockOpts,
+		bot.WithCorrectionWindow(cfg.CorrectionWindow)); err != nil {
 		return nil, errors.Join(err, a.close())
 	}
 	return a, nil

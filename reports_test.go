@@ -484,7 +484,8 @@ func TestChooseCustomer(t *testing.T) {
 }
 
 // TestQuestionDroppedOrExpired: a new report drops the open question, and says so; a
-// question lapses after 10 minutes of message time.
+// question lapses after 10 minutes of message time, and the next message says what
+// was not saved.
 func TestQuestionDroppedOrExpired(t *testing.T) {
 	db := tempDB(t)
 	out := chatFull(t, db,
@@ -505,7 +506,7 @@ func TestQuestionDroppedOrExpired(t *testing.T) {
 	mustContain(t, out[1].Replies, "上一条待确认的内容已取消", "订货已记录 #1 · 宏城超市")
 	mustContain(t, out[2].Replies, "没有需要确认")
 	mustContain(t, out[3].Replies, "回复数字")
-	mustContain(t, out[4].Replies, "没有需要确认")
+	mustContain(t, out[4].Replies, "超过10分钟没有回复，没有保存：「客诉 张老板 送货慢」")
 	mustNotContain(t, out[4].Replies, "已记录")
 	mustContain(t, out[6].Replies, "订货已记录 #2 · 宏城超市", "橙汁1L 1箱")
 	mustContain(t, out[8].Replies, "1 到 2")

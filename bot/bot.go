@@ -102,6 +102,9 @@ type Bot struct {
 	checkEvery time.Duration
 	textLimits TextLimits
 	stock      StockSettings
+	// correction is how soon a second count of a product at a customer replaces
+	// the first instead of starting a sales period; 0 for never.
+	correction time.Duration
 	// OnCount, when set, runs after a stock count is saved (the jobs tell managers
 	// about stock-outs at once).
 	OnCount   func(ctx context.Context, customerID int64, productIDs []int64)
@@ -121,13 +124,23 @@ type Option func(*Bot)
 // changed (default 5 s).
 func WithCatalogCheck(d time.Duration) Option { return func(b *Bot) { b.checkEvery = d } }
 
+// DefaultCorrectionWindow is the correction window of a Bot made without
+// WithCorrectionWindow.
+const DefaultCorrectionWindow = 30 * time.Minute
+
+// WithCorrectionWindow sets how soon a second count of the same product at the
+// same customer corrects the first (已更正 #N) instead of starting a sales
+// period; 0 turns corrections off.
+func WithCorrectionWindow(d time.Duration) Option { return func(b *Bot) { b.correction = d } }
+
 // New returns a Bot over store, keeping conversations in state, reading dates in loc.
 // It loads the catalog and returns an error if it cannot.
 func New(ctx context.Context, store *models.Store, state StateStore, log *slog.Logger, loc *time.Location, opts ...Option) (*Bot, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	b := &Bot{store: store, state: state, log: log, loc: loc, checkEvery: catalogCheckEvery, stock: defaultStock}
+	b := &Bot{store: store, state: state, log: log, loc: loc, checkEvery: catalogCheckEvery, stock: defaultStock,
+		correction: DefaultCorrectionWindow}
 	for _, o := range opts {
 		o(b)
 	}

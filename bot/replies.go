@@ -15,12 +15,17 @@ const (
 	msgInternal       = "抱歉，系统出了点问题，这条没有保存，请稍后再发一次。"
 	msgNothingPending = "现在没有需要确认的内容。发「帮助」看看怎么报。"
 	msgCancelled      = "好的，已取消，没有保存。"
-	msgPendingDropped = "（上一条待确认的内容已取消，没有保存）"
-	msgAnswerMismatch = "请按上一条的提示回复，或回复「取消」放弃。"
-	msgBadChoice      = "请回复 1 到 %d 之间的数字，或回复「取消」。"
-	msgNothingToUndo  = "24小时内没有你的记录可以撤销。"
-	msgQueryWhom      = "查哪个客户？写法：查 客户 [产品]，如：查 张老板 苹果汁"
-	msgUnknown        = "没看懂这条 😅 发「帮助」看看怎么报，例如：盘点 张老板 苹果汁 120"
+	msgPendingDropped = "（上一条待确认的内容已取消，没有保存：%s）"
+	// msgPendingRecounted: the same products were counted again while a confirmation was open.
+	msgPendingRecounted = "（待确认的 %s 已作废，以这次的数为准）"
+	msgPendingExpired   = "⌛ 上一条待确认的内容超过10分钟没有回复，没有保存：%s。需要的话请重新发送。"
+	msgAnswerMismatch   = "请按上一条的提示回复，或回复「取消」放弃。"
+	msgBadChoice        = "请回复 1 到 %d 之间的数字，或回复「取消」。"
+	msgNothingToUndo    = "24小时内没有你的记录可以撤销。"
+	msgNoRecord         = "没找到记录 #%d（编号不对，或已经撤销了），没有%s。"
+	msgNotYours         = "#%d 不是你报的，不能%s。有问题请找报这条的同事或经理。"
+	msgQueryWhom        = "查哪个客户？写法：查 客户 [产品]，如：查 张老板 苹果汁"
+	msgUnknown          = "没看懂这条 😅 发「帮助」看看怎么报，例如：盘点 张老板 苹果汁 120"
 )
 
 // kindName is what reps call the kind a report is stored as.

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -326,30 +325,6 @@ func alertText(id int64, res *parser.Result, floor *models.Product, rep *models.
 	return b.String()
 }
 
-// undo soft-deletes the sender's last record of the past 24 hours.
-func (t *turn) undo() error {
-	r, err := t.bot.store.LastReport(t.ctx, t.user.ID, t.in.At.Add(-24*time.Hour))
-	if errors.Is(err, models.ErrNotFound) {
-		t.reply(msgNothingToUndo)
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	t.ex.Undo = r
-	what := kindName(r.Kind)
-	if r.CustomerID != nil {
-		if cu := t.cat.CustomerByID(*r.CustomerID); cu != nil {
-			what += " · " + cu.Name
-			if r.Kind == models.KindVisit {
-				t.unvisit = cu.Code // later reports no longer go to the undone visit
-			}
-		}
-	}
-	t.reply(fmt.Sprintf("↩️ 已撤销 #%d（%s，%s 报的）", r.ID, what, r.ReportedAt.In(t.bot.loc).Format("1月2日 15:04")))
-	return nil
-}
-
 // query answers "查 客户 [产品]" with the latest counts and the last visit.
 func (t *turn) query(res *parser.Result) error {
 	cu := res.Customer
@@ -367,7 +342,7 @@ func (t *turn) query(res *parser.Result) error {
 			products = append(products, p)
 		}
 	}
-	results, err := t.assess(cu, products, nil)
+	results, err := t.assess(cu, products, nil, t.in.At, nil)
 	if err != nil {
 		return err
 	}
@@ -434,38 +409,4 @@ func guessText(res *parser.Result) string {
 	}
 	b.WriteString("对的请回复「确认」，不对请回复「取消」后重发。")
 	return b.String()
-}
-
-// keepPromise marks a promise kept: "兑现 #12" or "兑现 钱老板" (the sender's latest
-// open promise there). Managers and admins may close anyone's.
-func (t *turn) keepPromise(res *parser.Result) error {
-	var id int64
-	if m := policyNumber.FindString(t.in.Text); m != "" {
-		id, _ = strconv.ParseInt(m, 10, 64)
-	}
-	var customerID int64
-	if res.Customer != nil {
-		customerID = res.Customer.ID
-	}
-	if id == 0 && customerID == 0 {
-		t.reply("兑现哪一条？写法：" + parser.UsageOf(parser.IntentDone))
-		return nil
-	}
-	all := t.user.Role == models.RoleManager || t.user.Role == models.RoleAdmin
-	r, err := t.bot.store.ResolvePromise(t.ctx, t.user.ID, all, id, customerID, t.in.At)
-	if errors.Is(err, models.ErrNotFound) {
-		t.reply("没找到你未兑现的这条承诺。写法：" + parser.UsageOf(parser.IntentDone))
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	where := ""
-	if r.CustomerID != nil {
-		if cu := t.cat.CustomerByID(*r.CustomerID); cu != nil {
-			where = " · " + cu.Name
-		}
-	}
-	t.reply(fmt.Sprintf("✅ 承诺 #%d 已兑现%s：%s", r.ID, where, r.Note))
-	return nil
 }

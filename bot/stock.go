@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -44,9 +45,10 @@ var defaultStock = StockSettings{LeadDays: 3, HistoryDays: 120}
 
 // assess runs the stock engine on products at cu as of at. taken holds counts just
 // taken and not yet stored (pieces by product); the others are assessed on their
-// latest stored count. Products never counted are left out.
-func (t *turn) assess(cu *models.Customer, products []*models.Product, taken map[int64]int64) (map[int64]stock.Result, error) {
-	b, ctx, at := t.bot, t.ctx, t.in.At
+// latest stored count. Stored counts in except (by ID) are left out: they are being
+// replaced. Products never counted are left out.
+func (t *turn) assess(cu *models.Customer, products []*models.Product, taken map[int64]int64, at time.Time, except []int64) (map[int64]stock.Result, error) {
+	b, ctx := t.bot, t.ctx
 	ids := make([]int64, len(products))
 	for i, p := range products {
 		ids[i] = p.ID
@@ -58,6 +60,9 @@ func (t *turn) assess(cu *models.Customer, products []*models.Product, taken map
 	}
 	byProduct := make(map[int64]stock.History, len(hs))
 	for _, h := range hs {
+		if len(except) > 0 {
+			h.Counts = slices.DeleteFunc(slices.Clone(h.Counts), func(c models.CountPoint) bool { return slices.Contains(except, c.ID) })
+		}
 		byProduct[h.ProductID] = h
 	}
 	for pid, pieces := range taken {
@@ -141,37 +146,77 @@ func (t *turn) similarRates(cu *models.Customer, productIDs []int64, since time.
 	return stock.SimilarRates(hs, func(int64) string { return cu.Type }, t.bot.loc), nil
 }
 
-// saveCount stores a stock count of kind k, or asks for confirmation when a count is
-// implausible.
+// saveCount stores a stock count of kind k. Counts that are implausible wait for
+// confirmation; the others are saved at once. A count of a product counted at the
+// customer within the correction window replaces that count (a correction).
 func (t *turn) saveCount(k parser.Kind, res *parser.Result, opts handleOpts) error {
-	products := make([]*models.Product, len(res.Items))
-	taken := make(map[int64]int64, len(res.Items))
-	for i, it := range res.Items {
-		products[i] = it.Product
+	items := res.Items
+	if len(opts.only) > 0 {
+		items = nil
+		for _, it := range res.Items {
+			if slices.Contains(opts.only, it.Product.Code) {
+				items = append(items, it)
+			}
+		}
+	}
+	products := make([]*models.Product, len(items))
+	ids := make([]int64, len(items))
+	taken := make(map[int64]int64, len(items))
+	for i, it := range items {
+		products[i], ids[i] = it.Product, it.Product.ID
 		taken[it.Product.ID] = it.Pieces
 	}
-	results, err := t.assess(res.Customer, products, taken)
+	recent, err := t.recentCounts(res.Customer.ID, ids)
 	if err != nil {
 		return err
 	}
-	lines := make([]stock.Result, len(res.Items))
-	var odd []stock.Result
-	for i, it := range res.Items {
-		lines[i] = results[it.Product.ID]
-		if lines[i].Impossible {
-			odd = append(odd, lines[i])
+	except := make([]int64, len(recent))
+	for i, c := range recent {
+		except[i] = c.ID
+	}
+	results, err := t.assess(res.Customer, products, taken, t.in.At, except)
+	if err != nil {
+		return err
+	}
+	var lines, odd []stock.Result
+	for _, it := range items {
+		l := results[it.Product.ID]
+		if l.Impossible && !opts.confirmed {
+			odd = append(odd, l)
+			continue
+		}
+		lines = append(lines, l)
+	}
+	if len(odd) > 0 {
+		t.ask = &pending{Kind: pendingConfirm, Text: t.in.Text, At: t.in.At, Customer: res.Customer.Code, GuessesOK: opts.guessesOK,
+			What: res.Customer.Name}
+		for _, l := range odd {
+			t.ask.Only = append(t.ask.Only, l.Product.Code)
+			t.ask.What += " " + l.Product.Name + " " + l.Product.FormatQty(l.Count.Pieces)
+		}
+		t.reply(implausibleText(res.Customer, odd))
+		if len(lines) == 0 {
+			return nil
 		}
 	}
-	if len(odd) > 0 && !opts.confirmed {
-		t.ask = &pending{Kind: pendingConfirm, Text: t.in.Text, At: t.in.At, Customer: res.Customer.Code, GuessesOK: opts.guessesOK}
-		t.reply(implausibleText(res.Customer, odd))
-		return nil
-	}
 	t.ex.Report = &models.Report{Kind: k.Stored, UserID: t.user.ID, CustomerID: &res.Customer.ID, ReportedAt: t.in.At}
-	for _, it := range res.Items {
-		t.ex.Counts = append(t.ex.Counts, models.StockCount{CustomerID: res.Customer.ID, ProductID: it.Product.ID, Pieces: it.Pieces})
+	saved := map[int64]int64{}
+	for _, l := range lines {
+		t.ex.Counts = append(t.ex.Counts, models.StockCount{CustomerID: res.Customer.ID, ProductID: l.Product.ID, Pieces: l.Count.Pieces})
+		saved[l.Product.ID] = l.Count.Pieces
 	}
-	t.ex.Replies = t.render(func(id int64) string { return countText(id, k.Title, res.Customer, lines) })
+	var replaced []models.StockCount
+	for _, c := range recent {
+		if _, ok := saved[c.ProductID]; ok {
+			replaced = append(replaced, c)
+		}
+	}
+	if len(replaced) > 0 {
+		t.ex.Ops = append(t.ex.Ops, models.Supersede{Counts: replaced, New: saved})
+	}
+	t.ex.Replies = t.render(func(id int64) string {
+		return t.correctionText(replaced, saved) + countText(id, k.Title, res.Customer, lines)
+	})
 	return nil
 }
 

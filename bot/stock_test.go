@@ -251,43 +251,44 @@ func TestImplausibleCount(t *testing.T) {
 	wantIn(t, r.say("R01", on(25, "11:01"), "取消").Replies, "好的，已取消，没有保存。")
 	wantIn(t, r.say("R01", on(25, "11:02"), "确认").Replies, "现在没有需要确认的内容")
 
-	// Another report drops it, and says so.
+	// Another report keeps it open; 确认 then saves it.
 	r.say("R01", on(25, "12:00"), "盘点 张老板 苹果汁 999")
 	next := r.say("R01", on(25, "12:01"), "进货 张老板 橙汁 5")
-	wantIn(t, next.Replies, "上一条待确认的内容已取消", "📥 进货已记录 #4")
-	if next.Replies[0] != "（上一条待确认的内容已取消，没有保存）" {
-		t.Errorf("first reply = %q, want the dropped question said first", next.Replies[0])
-	}
-	wantIn(t, r.say("R01", on(25, "12:02"), "确认").Replies, "现在没有需要确认的内容")
+	wantIn(t, next.Replies, "📥 进货已记录 #4")
+	wantNotIn(t, next.Replies, "已取消")
+	wantIn(t, r.say("R01", on(25, "12:02"), "确认").Replies, "盘点已记录 #5", "本存 999箱")
 
-	// Ten minutes later the question has lapsed.
-	r.say("R01", on(25, "13:00"), "盘点 张老板 苹果汁 999")
+	// Ten minutes later the question has lapsed, and the rep is told what was lost.
+	r.say("R01", on(25, "13:00"), "盘点 张老板 苹果汁 2000")
 	late := r.say("R01", on(25, "13:11"), "确认")
-	wantIn(t, late.Replies, "现在没有需要确认的内容")
+	wantIn(t, late.Replies, "超过10分钟没有回复", "苹果汁1L 2000箱")
 
-	if n := len(r.reports("R01")); n != 4 || counted != 2 {
-		t.Errorf("%d reports and %d OnCount calls, want 4 and 2", n, counted)
+	if n := len(r.reports("R01")); n != 5 || counted != 3 {
+		t.Errorf("%d reports and %d OnCount calls, want 5 and 3", n, counted)
 	}
-	if b := r.basis("C001", "P01", on(26, "00:00")); b.Last != 2400 {
-		t.Errorf("上存 = %d pieces, want the confirmed 2400", b.Last)
+	if b := r.basis("C001", "P01", on(26, "00:00")); b.Last != 999*12 {
+		t.Errorf("上存 = %d pieces, want the confirmed 999箱", b.Last)
 	}
 }
 
-// TestImplausibleAmongPlausible: one implausible product holds the whole count;
-// after 确认 every product is stored, each with its own numbers.
+// TestImplausibleAmongPlausible: the plausible products of a count are saved at once;
+// the implausible one waits, and 确认 stores it with its own numbers.
 func TestImplausibleAmongPlausible(t *testing.T) {
 	r := newRig(t)
 	r.say("R01", on(10, "10:00"), "盘点 张老板 苹果汁 100 橙汁 100")
 	held := r.say("R01", on(25, "10:00"), "盘点 张老板 苹果汁 50 橙汁 300")
-	wantIn(t, held.Replies, "橙汁1L 本存 300箱 > 上存 100箱 + 上进 0箱")
-	wantNotIn(t, held.Replies, "苹果汁1L 本存")
-	if n := len(r.reports("R01")); n != 1 {
-		t.Fatalf("stored %d reports before 确认, want 1", n)
+	wantIn(t, held.Replies, "橙汁1L 本存 300箱 > 上存 100箱 + 上进 0箱", "盘点已记录 #2", "实销 50箱 · 安全库存 75箱", "建议进货 25箱")
+	rs := r.reports("R01")
+	if len(rs) != 2 {
+		t.Fatalf("stored %d reports before 确认, want 2 (the plausible product at once)", len(rs))
+	}
+	if got := r.counts(rs[1].ID); got != "C001/P01/600" {
+		t.Errorf("counts saved at once = %s, want C001/P01/600", got)
 	}
 	out := r.say("R01", on(25, "10:01"), "好的")
-	wantIn(t, out.Replies, "盘点已记录 #2", "实销 50箱 · 安全库存 75箱", "建议进货 25箱", "实销算不出来")
-	if got := r.counts(r.reports("R01")[1].ID); got != "C001/P01/600 C001/P02/3600" {
-		t.Errorf("counts = %s", got)
+	wantIn(t, out.Replies, "盘点已记录 #3", "实销算不出来")
+	if rs := r.reports("R01"); len(rs) != 3 || r.counts(rs[2].ID) != "C001/P02/3600" {
+		t.Errorf("after 确认: %d reports, want the held product stored as #3", len(rs))
 	}
 }
 

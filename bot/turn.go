@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"channelbot/bot/parser"
@@ -13,6 +14,11 @@ import (
 
 // pendingTTL is how long a question waits for its answer.
 const pendingTTL = 10 * time.Minute
+
+// pendingKeep is how long a question is kept in the state store: well past
+// pendingTTL, so that the rep's next message after it lapsed can say what was not
+// saved.
+const pendingKeep = 24 * time.Hour
 
 const convVersion = 1
 
@@ -37,6 +43,19 @@ type pending struct {
 	// AskedAt is when the question was asked (the time of the message that asked it);
 	// the question lapses pendingTTL after it.
 	AskedAt time.Time `json:"asked_at,omitempty"`
+	// Only are the product codes a confirmation is about: the other products of
+	// the count were saved at once.
+	Only []string `json:"only,omitempty"`
+	// What says what waits, for the rep: "张记商贸 苹果汁1L 200箱".
+	What string `json:"what,omitempty"`
+}
+
+// what says what the question keeps waiting, as the rep wrote it when nothing shorter is known.
+func (p *pending) what() string {
+	if p.What != "" {
+		return p.What
+	}
+	return "「" + p.Text + "」"
 }
 
 // expired reports whether the question lapsed before now, by message time: state
@@ -89,23 +108,73 @@ func (t *turn) run() error {
 		return err
 	}
 	res := t.cat.Parse(t.in.Text, t.user, t.in.At)
+	isAnswer := res.Intent == parser.IntentConfirm || res.Intent == parser.IntentCancel || res.Intent == parser.IntentChoice
 	if p := conv.Pending; p != nil {
-		// Any message settles the open question: claim it first, so that two
-		// answers on two replicas cannot both complete it.
-		claimed, err := t.bot.state.CompareAndDelete(t.ctx, t.convKey(), raw)
-		if err != nil {
-			return fmt.Errorf("bot: claim pending: %w", err)
-		}
-		if claimed && !p.expired(t.in.At) {
-			return t.answer(p, res)
+		switch {
+		case p.expired(t.in.At):
+			// Say what was lost, once: with whatever the rep sends next.
+			claimed, err := t.bot.state.CompareAndDelete(t.ctx, t.convKey(), raw)
+			if err != nil {
+				return fmt.Errorf("bot: claim pending: %w", err)
+			}
+			if claimed {
+				t.prefix = fmt.Sprintf(msgPendingExpired, p.what())
+				if isAnswer {
+					t.ex.Replies = t.render(nil)
+					return nil
+				}
+			}
+		case isAnswer || p.Kind != pendingConfirm:
+			// An answer, or any message for other questions, settles it: claim it
+			// first, so that two answers on two replicas cannot both complete it.
+			claimed, err := t.bot.state.CompareAndDelete(t.ctx, t.convKey(), raw)
+			if err != nil {
+				return fmt.Errorf("bot: claim pending: %w", err)
+			}
+			if claimed {
+				return t.answer(p, res)
+			}
+		default:
+			// A count waiting for 确认 stays open across unrelated messages.
+			return t.besides(p, raw, res)
 		}
 	}
-	switch res.Intent {
-	case parser.IntentConfirm, parser.IntentCancel, parser.IntentChoice:
+	if isAnswer {
 		t.ex.Replies = fixed(msgNothingPending)
 		return nil
 	}
 	return t.handle(res, handleOpts{})
+}
+
+// besides handles a message sent while the count confirmation p is open. The
+// question stays open unless this message asks one of its own (then p is dropped,
+// and the rep told what was not saved) or counts the same products at the same
+// customer again (then the new numbers win).
+func (t *turn) besides(p *pending, raw []byte, res *parser.Result) error {
+	if err := t.handle(res, handleOpts{}); err != nil {
+		return err
+	}
+	recount := false
+	if r := t.ex.Report; r != nil && r.Kind == models.KindStockCount && r.CustomerID != nil {
+		if cu := t.cat.Customer(p.Customer); cu != nil && cu.ID == *r.CustomerID {
+			for _, c := range t.ex.Counts {
+				if pr := t.cat.ProductByID(c.ProductID); pr != nil && slices.Contains(p.Only, pr.Code) {
+					recount = true
+				}
+			}
+		}
+	}
+	switch {
+	case t.ask != nil:
+		// remember replaces the question.
+		t.prefix = fmt.Sprintf(msgPendingDropped, p.what())
+	case recount:
+		if _, err := t.bot.state.CompareAndDelete(t.ctx, t.convKey(), raw); err != nil {
+			return fmt.Errorf("bot: drop pending: %w", err)
+		}
+		t.prefix = fmt.Sprintf(msgPendingRecounted, p.what())
+	}
+	return nil
 }
 
 // answer completes, cancels or drops the pending question p with the new message res.
@@ -115,7 +184,7 @@ func (t *turn) answer(p *pending, res *parser.Result) error {
 		t.ex.Replies = fixed(msgCancelled)
 		return nil
 	case res.Intent == parser.IntentConfirm && p.Kind == pendingConfirm:
-		return t.redo(p, handleOpts{confirmed: true, guessesOK: true, customer: p.Customer})
+		return t.redo(p, handleOpts{confirmed: true, guessesOK: true, customer: p.Customer, only: p.Only})
 	case res.Intent == parser.IntentConfirm && p.Kind == pendingPublish:
 		return t.redo(p, handleOpts{confirmed: true})
 	case res.Intent == parser.IntentConfirm && p.Kind == pendingGuess:
@@ -132,7 +201,7 @@ func (t *turn) answer(p *pending, res *parser.Result) error {
 		t.ex.Replies = fixed(msgAnswerMismatch)
 		return nil
 	}
-	t.prefix = msgPendingDropped
+	t.prefix = fmt.Sprintf(msgPendingDropped, p.what())
 	return t.handle(res, handleOpts{})
 }
 
@@ -152,9 +221,10 @@ func (t *turn) redo(p *pending, opts handleOpts) error {
 }
 
 type handleOpts struct {
-	confirmed bool   // an implausible count was confirmed
-	guessesOK bool   // names read as near names were confirmed
-	customer  string // the customer chosen for an ambiguous name
+	confirmed bool     // an implausible count was confirmed
+	guessesOK bool     // names read as near names were confirmed
+	customer  string   // the customer chosen for an ambiguous name
+	only      []string // product codes: a confirmed count saves only these
 }
 
 // handle answers a parsed message.
@@ -174,6 +244,8 @@ func (t *turn) handle(res *parser.Result, opts handleOpts) error {
 		return nil
 	case parser.IntentUndo:
 		return t.undo()
+	case parser.IntentEdit:
+		return t.edit()
 	case parser.IntentPublish:
 		return t.publish(res, opts)
 	case parser.IntentPolicy:
@@ -305,7 +377,7 @@ func (t *turn) remember() error {
 	if err != nil {
 		return fmt.Errorf("bot: save conversation: %w", err)
 	}
-	if err := t.bot.state.Set(t.ctx, t.convKey(), b, pendingTTL); err != nil {
+	if err := t.bot.state.Set(t.ctx, t.convKey(), b, pendingKeep); err != nil {
 		return fmt.Errorf("bot: save conversation: %w", err)
 	}
 	return nil

@@ -133,17 +133,18 @@ func TestChooseThenConfirm(t *testing.T) {
 	}
 }
 
-// TestQuestionDroppedOrExpired: a new report drops the open question and says so; a
-// question lapses ten minutes (of message time) after it was asked.
+// TestQuestionDroppedOrExpired: a new report drops an open choice and says what was
+// not saved; a question lapses ten minutes (of message time) after it was asked, and
+// the rep is told what was lost.
 func TestQuestionDroppedOrExpired(t *testing.T) {
 	r := newRig(t)
 	say := func(hm, text string) []string { return r.say("A01", on(10, hm), text).Replies }
 	say("10:00", "订货 张老板 苹果汁 20箱")
-	wantIn(t, say("10:01", "订货 宏城 苹果汁 3箱"), "（上一条待确认的内容已取消，没有保存）", "订货已记录 #1 · 宏城超市")
+	wantIn(t, say("10:01", "订货 宏城 苹果汁 3箱"), "（上一条待确认的内容已取消，没有保存：「订货 张老板 苹果汁 20箱」）", "订货已记录 #1 · 宏城超市")
 	wantIn(t, say("10:02", "1"), "现在没有需要确认的内容")
 	say("10:03", "客诉 张老板 送货慢")
 	late := say("10:14", "2")
-	wantIn(t, late, "现在没有需要确认的内容")
+	wantIn(t, late, "超过10分钟没有回复，没有保存：「客诉 张老板 送货慢」")
 	wantNotIn(t, late, "已记录")
 	say("10:20", "订货 宏成 橙汁 1箱")
 	wantIn(t, say("10:29", "确认"), "订货已记录 #2 · 宏城超市", "橙汁1L 1箱")
@@ -249,12 +250,12 @@ func TestDuplicateDelivery(t *testing.T) {
 	}
 
 	r.handle(bot.Inbound{Platform: models.PlatformWeCom, MsgID: "w-2", From: "LiMing", Text: "盘点 张老板 苹果汁 1", At: on(10, "11:00")})
-	held := bot.Inbound{Platform: models.PlatformWeCom, MsgID: "w-3", From: "LiMing", Text: "盘点 张老板 苹果汁 50", At: on(10, "11:01")}
+	held := bot.Inbound{Platform: models.PlatformWeCom, MsgID: "w-3", From: "LiMing", Text: "盘点 张老板 苹果汁 50", At: on(10, "11:40")}
 	wantIn(t, r.handle(held).Replies, "先没保存")
 	if out := r.handle(held); len(out.Replies) != 0 {
 		t.Errorf("re-delivered question answered %q", out.Replies)
 	}
-	wantIn(t, r.handle(bot.Inbound{Platform: models.PlatformWeCom, MsgID: "w-4", From: "LiMing", Text: "确认", At: on(10, "11:02")}).Replies,
+	wantIn(t, r.handle(bot.Inbound{Platform: models.PlatformWeCom, MsgID: "w-4", From: "LiMing", Text: "确认", At: on(10, "11:41")}).Replies,
 		"盘点已记录 #3", "本存 50箱")
 
 	other := bot.Inbound{Platform: models.PlatformFeishu, MsgID: "w-1", From: "ou_r01li", Text: "订货 张老板 苹果汁 2", At: on(10, "12:00")}
@@ -330,9 +331,9 @@ func TestMessageTimeRules(t *testing.T) {
 	wantIn(t, say("11:59", "订货 苹果汁 2"), "订货已记录 #2 · 张记商贸")
 	wantIn(t, say("12:01", "订货 苹果汁 3"), "没写客户") // over two hours after it began
 
-	say("13:00", "盘点 宏城 苹果汁 1")
+	say("12:50", "盘点 宏城 苹果汁 1") // over the correction window before the next
 	wantIn(t, say("13:30", "盘点 宏城 苹果汁 9"), "先没保存")
-	wantIn(t, say("13:41", "确认"), "现在没有需要确认的内容")
+	wantIn(t, say("13:41", "确认"), "超过10分钟没有回复，没有保存：宏城超市 苹果汁1L 9箱")
 	wantIn(t, say("14:00", "盘点 宏城 苹果汁 9"), "先没保存")
 	wantIn(t, say("14:10", "确认"), "盘点已记录 #4") // ten minutes is still in time
 
@@ -381,7 +382,7 @@ func (g *gate) Get(ctx context.Context, key string) ([]byte, bool, error) {
 // the held count once; the other is told there is nothing to confirm.
 func TestOneAnswerCompletesAQuestion(t *testing.T) {
 	r := newRig(t)
-	r.say("R01", on(10, "10:00"), "盘点 张老板 苹果汁 1")
+	r.say("R01", on(10, "09:00"), "盘点 张老板 苹果汁 1")
 	wantIn(t, r.say("R01", on(10, "10:01"), "盘点 张老板 苹果汁 9").Replies, "先没保存")
 
 	g := &gate{StateStore: r.state, n: 2, open: make(chan struct{})}

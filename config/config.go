@@ -39,9 +39,12 @@ const (
 	EnvStatePrefix = "STATE_PREFIX" // prefix of state keys
 	EnvListenAddr  = "LISTEN_ADDR"  // host:port of the HTTP server
 	EnvTimezone    = "BOT_TIMEZONE" // IANA time zone name
-	EnvLogLevel    = "LOG_LEVEL"    // debug, info, warn or error
-	EnvLogFormat   = "LOG_FORMAT"   // json or text
-	EnvAdminToken  = "ADMIN_TOKEN"  // secret; optional
+	// EnvCorrectionWindow is a Go duration, 0 for none: a second count of a
+	// product at a customer within it corrects the first.
+	EnvCorrectionWindow = "BOT_CORRECTION_WINDOW"
+	EnvLogLevel         = "LOG_LEVEL"   // debug, info, warn or error
+	EnvLogFormat        = "LOG_FORMAT"  // json or text
+	EnvAdminToken       = "ADMIN_TOKEN" // secret; optional
 	// EnvMigrateOnStart is true or false: whether commands bring a PostgreSQL
 	// schema up to date by themselves (SQLite always is).
 	EnvMigrateOnStart = "MIGRATE_ON_START"
@@ -70,13 +73,15 @@ const (
 
 // Default values used when a variable is unset or empty.
 const (
-	DefaultDatabaseURL   = "channelbot.db" // SQLite file in the working directory
-	DefaultStatePrefix   = "channelbot"
-	DefaultListenAddr    = ":8080"
-	DefaultTimezone      = "Asia/Shanghai"
-	DefaultWeComAPIBase  = "https://qyapi.weixin.qq.com"
-	DefaultWeComAppRate  = 6000
-	DefaultFeishuAPIBase = "https://open.feishu.cn"
+	DefaultDatabaseURL = "channelbot.db" // SQLite file in the working directory
+	DefaultStatePrefix = "channelbot"
+	DefaultListenAddr  = ":8080"
+	DefaultTimezone    = "Asia/Shanghai"
+	// DefaultCorrectionWindow is BOT_CORRECTION_WINDOW's default.
+	DefaultCorrectionWindow = 30 * time.Minute
+	DefaultWeComAPIBase     = "https://qyapi.weixin.qq.com"
+	DefaultWeComAppRate     = 6000
+	DefaultFeishuAPIBase    = "https://open.feishu.cn"
 )
 
 // Database drivers returned by Config.DatabaseDriver.
@@ -158,6 +163,10 @@ type Config struct {
 	// the same *time.Location to the scheduler and the bot.
 	Timezone     *time.Location
 	TimezoneName string
+	// CorrectionWindow is BOT_CORRECTION_WINDOW (default 30m): a second count of
+	// the same product at the same customer within it replaces the first (a
+	// correction, not a sales period). 0 turns corrections off.
+	CorrectionWindow time.Duration
 	// LogLevel is LOG_LEVEL: debug, info, warn or error.
 	LogLevel slog.Level
 	// LogFormat is LOG_FORMAT: LogFormatJSON or LogFormatText.
@@ -232,18 +241,19 @@ func Default() *Config {
 		loc = time.FixedZone(DefaultTimezone, 8*60*60)
 	}
 	return &Config{
-		DatabaseURL:    DefaultDatabaseURL,
-		StatePrefix:    DefaultStatePrefix,
-		ListenAddr:     DefaultListenAddr,
-		Timezone:       loc,
-		TimezoneName:   DefaultTimezone,
-		LogLevel:       slog.LevelInfo,
-		MigrateOnStart: true,
-		LogFormat:      LogFormatJSON,
-		WeCom:          WeCom{APIBase: DefaultWeComAPIBase, AppRatePerMinute: DefaultWeComAppRate},
-		OutboxLease:    60 * time.Second,
-		Feishu:         Feishu{APIBase: DefaultFeishuAPIBase, Mode: FeishuModeWebhook},
-		Jobs:           DefaultJobs(),
+		DatabaseURL:      DefaultDatabaseURL,
+		StatePrefix:      DefaultStatePrefix,
+		ListenAddr:       DefaultListenAddr,
+		Timezone:         loc,
+		TimezoneName:     DefaultTimezone,
+		CorrectionWindow: DefaultCorrectionWindow,
+		LogLevel:         slog.LevelInfo,
+		MigrateOnStart:   true,
+		LogFormat:        LogFormatJSON,
+		WeCom:            WeCom{APIBase: DefaultWeComAPIBase, AppRatePerMinute: DefaultWeComAppRate},
+		OutboxLease:      60 * time.Second,
+		Feishu:           Feishu{APIBase: DefaultFeishuAPIBase, Mode: FeishuModeWebhook},
+		Jobs:             DefaultJobs(),
 	}
 }
 
@@ -270,6 +280,7 @@ func load(getenv func(string) string, readFile func(string) ([]byte, error)) (*C
 	l.string(EnvStatePrefix, &c.StatePrefix)
 	l.string(EnvListenAddr, &c.ListenAddr)
 	l.timezone(EnvTimezone, &c.Timezone, &c.TimezoneName)
+	l.span(EnvCorrectionWindow, &c.CorrectionWindow, true)
 	l.logLevel(EnvLogLevel, &c.LogLevel)
 	l.choice(EnvLogFormat, &c.LogFormat, LogFormatJSON, LogFormatText)
 	l.secret(EnvAdminToken, &c.AdminToken)
@@ -443,6 +454,9 @@ func (c *Config) validate(skip map[string]bool) []error {
 		check(EnvTimezone, fmt.Errorf("config: %s=%q: time zone not loaded", EnvTimezone, c.TimezoneName))
 	}
 	check(EnvLogFormat, checkChoice(EnvLogFormat, c.LogFormat, LogFormatJSON, LogFormatText))
+	if c.CorrectionWindow < 0 || c.CorrectionWindow > 24*time.Hour {
+		check(EnvCorrectionWindow, fmt.Errorf("config: %s=%s: want from 0 to 24h", EnvCorrectionWindow, c.CorrectionWindow))
+	}
 
 	// WeCom.
 	w := c.WeCom
@@ -695,6 +709,7 @@ func (c *Config) LogValue() slog.Value {
 		slog.String("state_prefix", c.StatePrefix),
 		slog.String("listen_addr", c.ListenAddr),
 		slog.String("timezone", c.TimezoneName),
+		slog.Duration("correction_window", c.CorrectionWindow),
 		slog.String("log_level", c.LogLevel.String()),
 		slog.String("log_format", c.LogFormat),
 		slog.Bool("admin_token", c.AdminToken != ""),

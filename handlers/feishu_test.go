@@ -233,7 +233,8 @@ func TestFeishuRejects(t *testing.T) {
 func TestFeishuCardClick(t *testing.T) {
 	ctx := context.Background()
 	f := newFeishuFixture(t, fsKey, true)
-	b, err := bot.New(ctx, f.store, state.NewMemory("b", nil), nil, time.UTC)
+	// No correction window: the second count, a moment later, is implausible.
+	b, err := bot.New(ctx, f.store, state.NewMemory("b", nil), nil, time.UTC, bot.WithCorrectionWindow(0))
 	if err != nil {
 		t.Fatal(err)
 	}

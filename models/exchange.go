@@ -18,6 +18,9 @@ type Exchange struct {
 	Items      []ReportItem
 	// Undo is a report of the sender to soft-delete with its lines.
 	Undo *Report
+	// Ops change stored reports (corrections, edits, 兑现, 撤销), after Report is
+	// created, each with its audit entry.
+	Ops []Op
 	// Attach is evidence for an earlier report.
 	Attach *Attachment
 	// Replies renders the reply texts once the report has its ID (0 when there is no report).
@@ -81,6 +84,10 @@ func (s *Store) SaveExchange(ctx context.Context, ex *Exchange) error {
 				return err
 			}
 			reportID = r.ID
+			created := opContext{in: ex.In}.change(r.ID, ChangeCreate)
+			if err := tx.Create(&created).Error; err != nil {
+				return err
+			}
 			for i := range ex.Counts {
 				ex.Counts[i].ReportID, ex.Counts[i].CountedAt = r.ID, r.ReportedAt
 			}
@@ -113,6 +120,11 @@ func (s *Store) SaveExchange(ctx context.Context, ex *Exchange) error {
 		}
 		if ex.Undo != nil {
 			if err := softDeleteReport(tx, ex.Undo.ID); err != nil {
+				return err
+			}
+		}
+		for _, op := range ex.Ops {
+			if err := op.apply(tx, opContext{reportID: reportID, in: ex.In}); err != nil {
 				return err
 			}
 		}

@@ -197,7 +197,7 @@ func (s *Store) InstallID(ctx context.Context) (string, error) {
 // AllModels lists every model, for schema checks.
 func AllModels() []any {
 	return []any{&User{}, &Customer{}, &Product{}, &Message{}, &Report{}, &StockCount{}, &Delivery{}, &ReportItem{}, &Attachment{}, &Meta{},
-		&Policy{}, &PolicyProduct{}, &PolicyCustomer{}, &PolicyRecipient{}, &JobRun{}, &Warning{}}
+		&Policy{}, &PolicyProduct{}, &PolicyCustomer{}, &PolicyRecipient{}, &JobRun{}, &Warning{}, &ReportChange{}}
 }
 
 type counterKey struct{}

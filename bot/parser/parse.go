@@ -88,7 +88,7 @@ func (c *Catalog) Parse(text string, sender *models.User, now time.Time) *Result
 		return r
 	}
 	kw := c.intentOf(toks, rs, now, r)
-	if r.Intent == IntentUnknown || r.Intent == IntentHelp || r.Intent == IntentUndo {
+	if r.Intent == IntentUnknown || r.Intent == IntentHelp || r.Intent == IntentUndo || r.Intent == IntentEdit {
 		return r
 	}
 	if kw >= 0 {

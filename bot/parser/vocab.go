@@ -8,6 +8,7 @@ type Intent string
 const (
 	IntentQuery   Intent = "query"
 	IntentUndo    Intent = "undo"
+	IntentEdit    Intent = "edit"    // a stored record's quantities changed: 改 #12 …
 	IntentPublish Intent = "publish" // a manager announces a price policy
 	IntentPolicy  Intent = "policy"  // policies: a dealer's list, a manager's status
 	IntentDone    Intent = "done"    // a promise kept
@@ -50,7 +51,11 @@ var Commands = []Command{
 	},
 	{
 		Intent: IntentUndo, Keywords: []string{"撤销", "撤回", "取消上一条", "删除上一条", "撤回上一条", "撤销上一条"},
-		Name: "撤销", Usage: "撤销：删除你最近一条记录",
+		Name: "撤销", Usage: "撤销：撤回你刚才的一次操作；撤销 #编号：删除那一条",
+	},
+	{
+		Intent: IntentEdit, Keywords: []string{"改", "更正", "修改", "改正"},
+		Name: "更正", Usage: "改 #编号 产品 数量：改错的数，如：改 #12 矿泉水 300",
 	},
 	{Intent: IntentPublish, Keywords: []string{"发布", "发政策", "发布政策"}, Carries: CarriesPrice},
 	{Intent: IntentPolicy, Keywords: []string{"政策", "价格政策"}},
