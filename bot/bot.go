@@ -99,8 +99,9 @@ type Bot struct {
 	log   *slog.Logger
 	loc   *time.Location
 
-	checkEvery time.Duration
-	textLimits TextLimits
+	checkEvery  time.Duration
+	visitDayEnd time.Duration // when the working day ends, after midnight
+	textLimits  TextLimits
 	// OnCount, when set, runs after a stock count is saved (the jobs tell managers
 	// about stock-outs at once).
 	OnCount   func(ctx context.Context, customerID int64, productIDs []int64)
@@ -126,7 +127,7 @@ func New(ctx context.Context, store *models.Store, state StateStore, log *slog.L
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	b := &Bot{store: store, state: state, log: log, loc: loc, checkEvery: catalogCheckEvery}
+	b := &Bot{store: store, state: state, log: log, loc: loc, checkEvery: catalogCheckEvery, visitDayEnd: DefaultVisitDayEnd}
 	for _, o := range opts {
 		o(b)
 	}

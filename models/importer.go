@@ -15,6 +15,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -250,6 +251,7 @@ var importColumns = map[ImportKind][]importColumn{
 		{"factory_price", []string{"出厂价"}, false},
 		{"floor_price", []string{"最低限价", "限价"}, false},
 		{"safety_factor", []string{"安全系数"}, false},
+		{"units", []string{"其他单位", "单位换算"}, false},
 	},
 	ImportCustomers: {
 		{"code", []string{"编码", "客户编码"}, true},
@@ -260,6 +262,7 @@ var importColumns = map[ImportKind][]importColumn{
 		{"region", []string{"区域"}, false},
 		{"owner", []string{"负责人", "业务员"}, true},
 		{"visit_days", []string{"拜访日"}, false},
+		{"last_visit", []string{"上次拜访", "上次拜访日期"}, false},
 	},
 	ImportUsers: {
 		{"id", []string{"编号", "工号"}, true},
@@ -498,6 +501,13 @@ func parseProducts(sh *sheet) []productRec {
 			}
 			p.SafetyFactor = f
 		}
+		if v := get("units"); v != "" {
+			if units, ok := ParseUnits(v, p.PackUnit); ok {
+				p.Units = formatUnits(units)
+			} else {
+				sh.fail(row, "units", "%q 无效：填 单位=每个多少%s，如 提=6%s|板=24%s", v, p.PackUnit, p.PackUnit, p.PackUnit)
+			}
+		}
 		if keep {
 			out = append(out, productRec{row: row, p: p})
 		}
@@ -594,11 +604,43 @@ func parseCustomers(sh *sheet) []customerRec {
 		} else {
 			sh.fail(row, "visit_days", "%q 无效：填每月几号如 10|25（1–31），或间隔天数如 7d（1–365）", get("visit_days"))
 		}
+		if v := get("last_visit"); v != "" {
+			if d, ok := lastVisitDay(v); ok {
+				c.LastVisit = d
+			} else {
+				sh.fail(row, "last_visit", "%q 不是日期，如 2026-11-20", v)
+			}
+		}
 		if keep {
 			out = append(out, customerRec{row: row, c: c})
 		}
 	})
 	return out
+}
+
+// formatUnits writes extra units as stored: "提=6|板=24", by name.
+func formatUnits(units map[string]int) string {
+	names := make([]string, 0, len(units))
+	for n := range units {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	for i, n := range names {
+		names[i] = n + "=" + strconv.Itoa(units[n])
+	}
+	return strings.Join(names, "|")
+}
+
+// lastVisitDay reads a last-visit day (2026-11-20, 2026/11/20, an Excel serial
+// already turned into a date) as YYYY-MM-DD.
+func lastVisitDay(s string) (string, bool) {
+	s = strings.TrimSpace(s)
+	for _, layout := range []string{time.DateOnly, "2006/1/2", "2006-1-2", "2006.1.2", time.DateTime, time.RFC3339} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.Format(time.DateOnly), true
+		}
+	}
+	return "", false
 }
 
 // visitDays normalises a visit rhythm: "" (none), days of the month ("10|25"; also
@@ -992,6 +1034,9 @@ func (j *importJob) check(st *importState) {
 var (
 	productUpdateColumns = []string{"name", "aliases", "unit", "pack_size", "pack_unit", "shelf_life_days",
 		"factory_price", "floor_price", "safety_factor", "updated_at"}
+	// Optional columns are updated only by a file that has them: a file without
+	// last_visit leaves the days imported before.
+	optionalUpdateColumns = map[ImportKind][]string{ImportProducts: {"units"}, ImportCustomers: {"last_visit"}}
 	customerUpdateColumns = []string{"name", "aliases", "type", "tier", "region", "owner_id", "visit_days", "updated_at"}
 	userUpdateColumns     = []string{"name", "role", "manager_id", "wecom_userid", "feishu_open_id", "customer_id",
 		"region", "phone", "updated_at"}
@@ -1042,7 +1087,7 @@ func (j *importJob) write(tx *gorm.DB, st *importState) ([]ImportResult, error) 
 			rows[i] = r.p
 			count(res, existing[r.p.Code])
 		}
-		if err := upsert(tx, rows, j.batch, "code", productUpdateColumns); err != nil {
+		if err := upsert(tx, rows, j.batch, "code", sh.updateColumns(productUpdateColumns)); err != nil {
 			return nil, fmt.Errorf("products: %w", err)
 		}
 	}
@@ -1085,7 +1130,7 @@ func (j *importJob) write(tx *gorm.DB, st *importState) ([]ImportResult, error) 
 			rows[i] = r.c
 			count(res, st.customers[r.c.Code] != 0)
 		}
-		if err := upsert(tx, rows, j.batch, "code", customerUpdateColumns); err != nil {
+		if err := upsert(tx, rows, j.batch, "code", sh.updateColumns(customerUpdateColumns)); err != nil {
 			return nil, fmt.Errorf("customers: %w", err)
 		}
 	}
@@ -1124,6 +1169,16 @@ func (j *importJob) write(tx *gorm.DB, st *importState) ([]ImportResult, error) 
 		}
 	}
 	return out, nil
+}
+
+// updateColumns is cols with the optional columns the sheet has.
+func (sh *sheet) updateColumns(cols []string) []string {
+	for _, c := range optionalUpdateColumns[sh.kind] {
+		if _, ok := sh.index[c]; ok {
+			cols = append(slices.Clone(cols), c)
+		}
+	}
+	return cols
 }
 
 func count(r *ImportResult, exists bool) {
