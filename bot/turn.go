@@ -74,10 +74,10 @@ type turn struct {
 	// none: the receipt says so, so that a misfiling shows at once.
 	fromVisit *models.Customer
 	// notes are lines added to the receipt: where the customer came from, whose it is.
-	notes []string
-	unvisit  string   // the customer code of a visit undone, to forget
-	origMsg  int64    // the stored message a redone report came from; 0 for this one
-	replies  []string
+	notes   []string
+	unvisit string // the customer code of a visit undone, to forget
+	origMsg int64  // the stored message a redone report came from; 0 for this one
+	replies []string
 }
 
 func (t *turn) convKey() string { return "conv:" + t.in.Platform + ":" + t.in.From }

@@ -19,7 +19,7 @@ type Product struct {
 	SafetyFactor  Factor // 安全库存 = 实销 × SafetyFactor
 	// Units are further units the product is counted in, with their pieces:
 	// "提=6|板=24" ("|"-separated; see ParseUnits).
-	Units string
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
+	Units     string
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
