@@ -27,6 +27,7 @@ func TestShelfPricePerBottle(t *testing.T) {
 		t.Errorf("the manager was told: %+v", out[0].Notices)
 	}
 	mustContain(t, out[1].Replies, "这条没保存", "12元 是一瓶还是一箱", "12元一瓶 或 12元一箱")
+	mustNotContain(t, out[1].Replies, "12元/箱")
 	if len(out[1].Notices) != 0 {
 		t.Errorf("the manager was told: %+v", out[1].Notices)
 	}

@@ -263,10 +263,20 @@ func priceText(res *parser.Result) string {
 		}
 		return res.Price.String() + "元/" + pieceUnit(res)
 	}
-	if len(res.Items) > 0 && !carries(res, parser.CarriesBrand) {
+	if len(res.Items) > 0 && !carries(res, parser.CarriesBrand) && !priceUnitAsked(res) {
 		return res.Price.String() + "元/箱"
 	}
 	return res.Price.String() + "元"
+}
+
+// priceUnitAsked reports whether the price's unit is being asked about.
+func priceUnitAsked(res *parser.Result) bool {
+	for _, p := range res.Problems {
+		if p.Code == parser.ProblemPriceUnit {
+			return true
+		}
+	}
+	return false
 }
 
 func pieceUnit(res *parser.Result) string {
