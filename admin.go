@@ -37,9 +37,9 @@ func (e *environment) migrate(ctx context.Context, args []string) error {
 }
 
 // importCmdLine is the command line of import.
-var importCmdLine = command{name: "import", args: []string{"PATH"},
-	usage: `usage: channelbot import [--db DSN] DIR
-       channelbot import [--db DSN] --kind products|customers|users FILE
+var importCmdLine = command{name: "import", args: []string{"PATH"}, clock: true,
+	usage: `usage: channelbot import [--db DSN] [--now T] DIR
+       channelbot import [--db DSN] [--now T] --kind products|customers|users FILE
 
 Import master data, all or nothing: a folder with products, customers and users
 files (.csv or .xlsx), or one file of the kind --kind names.`}

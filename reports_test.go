@@ -148,7 +148,7 @@ func TestEveryKindStored(t *testing.T) {
 			items: []string{"C001/P01/42", "C001/P02/24"}, price: -1,
 			reply: []string{"订货已记录 #1", "苹果汁1L 3箱6瓶", "橙汁1L 2箱"}},
 		{name: "visit", as: "R01", text: "拜访 张老板 聊了新品", kind: models.KindVisit, cust: "C001", price: -1, note: "聊了新品",
-			reply: []string{"📍 拜访已记录 #1", "张记商贸", "备注：聊了新品", "接下来2小时"}},
+			reply: []string{"📍 拜访已记录 #1", "张记商贸", "备注：聊了新品", "今天接下来不写客户的上报都记在这家"}},
 		{name: "plan", as: "R01", text: "计划 明天 拜访 张老板", kind: models.KindPlan, cust: "C001",
 			items: []string{"C001/-/-"}, price: -1, date: "2026-11-11",
 			reply: []string{"🗓 计划已记录 #1", "11月11日（周三） 拜访 张记商贸"}},
@@ -526,7 +526,8 @@ func TestQuestionDroppedOrExpired(t *testing.T) {
 	}
 }
 
-// TestVisitContext: after 拜访 X, reports without a customer go to X for two hours.
+// TestVisitContext: after 拜访 X, reports without a customer go to X, until the rep
+// reports at another customer (an order at 宏城 moves the visit there).
 func TestVisitContext(t *testing.T) {
 	db := tempDB(t)
 	at := func(hm string) string { return "2026-11-10T" + hm + ":00+08:00" }
@@ -538,7 +539,7 @@ func TestVisitContext(t *testing.T) {
 		say{"R01", at("10:08"), "价格 苹果汁 30"},
 		say{"R01", at("10:09"), "订货 宏城 苹果汁 1箱"}, // a customer named wins
 		say{"R02", at("10:10"), "盘点 苹果汁 7"},     // another rep's visit is not R02's
-		say{"R01", at("12:01"), "盘点 橙汁 5"},      // over two hours later
+		say{"R01", at("12:01"), "盘点 橙汁 5"},      // at 宏城, where the order was
 	)
 	mustContain(t, out[1].Replies, "盘点已记录 #2 · 张记商贸", "本存 100箱")
 	mustContain(t, out[2].Replies, "订货已记录 #3 · 张记商贸")
@@ -546,7 +547,7 @@ func TestVisitContext(t *testing.T) {
 	mustContain(t, out[4].Replies, "价格已记录 #5 · 张记商贸", "乱价")
 	mustContain(t, out[5].Replies, "订货已记录 #6 · 宏城超市")
 	mustContain(t, out[6].Replies, "这条没保存", "没写客户")
-	mustContain(t, out[7].Replies, "这条没保存", "没写客户")
+	mustContain(t, out[7].Replies, "盘点已记录 #7 · 宏城超市", "按正在拜访的 宏城超市 记")
 	if n, ok := lastCount(t, db, "C001", "P01", mustTime(t, at("10:30"))); !ok || n != 1200 {
 		t.Errorf("count at 张记商贸 = %d (found %v), want 1200 pieces", n, ok)
 	}
@@ -555,7 +556,7 @@ func TestVisitContext(t *testing.T) {
 	for _, r := range v.reports("R01") {
 		got = append(got, string(r.Kind)+" "+v.customerOf(r.CustomerID)+" "+r.Note)
 	}
-	want := []string{"visit C001 ", "stock_count C001 ", "order C001 ", "complaint C001 送货慢，三天没来", "price_report C001 ", "order C004 "}
+	want := []string{"visit C001 ", "stock_count C001 ", "order C001 ", "complaint C001 送货慢，三天没来", "price_report C001 ", "order C004 ", "stock_count C004 "}
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("R01's reports:\n%q\nwant\n%q", got, want)
 	}
@@ -569,7 +570,7 @@ func TestVisitContext(t *testing.T) {
 		say{"R01", at("15:01"), "撤销"},
 		say{"R01", at("15:02"), "盘点 苹果汁 9"},
 	)
-	mustContain(t, out[1].Replies, "已撤销 #7（拜访 · 宏城超市")
+	mustContain(t, out[1].Replies, "已撤销 #8（拜访 · 宏城超市")
 	mustContain(t, out[2].Replies, "没写客户")
 	if _, ok := lastCount(t, db, "C004", "P01", mustTime(t, at("16:00"))); ok {
 		t.Error("a count went to the undone visit")

@@ -99,9 +99,10 @@ type Bot struct {
 	log   *slog.Logger
 	loc   *time.Location
 
-	checkEvery time.Duration
-	textLimits TextLimits
-	stock      StockSettings
+	checkEvery  time.Duration
+	visitDayEnd time.Duration // when the working day ends, after midnight
+	textLimits  TextLimits
+	stock       StockSettings
 	// correction is how soon a second count of a product at a customer replaces
 	// the first instead of starting a sales period; 0 for never.
 	correction time.Duration
@@ -140,7 +141,7 @@ func New(ctx context.Context, store *models.Store, state StateStore, log *slog.L
 		log = slog.New(slog.DiscardHandler)
 	}
 	b := &Bot{store: store, state: state, log: log, loc: loc, checkEvery: catalogCheckEvery, stock: defaultStock,
-		correction: DefaultCorrectionWindow}
+		correction: DefaultCorrectionWindow, visitDayEnd: DefaultVisitDayEnd}
 	for _, o := range opts {
 		o(b)
 	}

@@ -58,6 +58,10 @@ func importCellProblem(e models.RowError) string {
 		return fmt.Sprintf("%q 不是 A、B、C 之一", e.Value)
 	case models.RowBadVisitDays:
 		return fmt.Sprintf("%q 无效：填每月几号如 10|25（1–31），或间隔天数如 7d（1–365）", e.Value)
+	case models.RowBadUnits:
+		return fmt.Sprintf("%q 无效：填 单位=每个多少%s，如 提=6%s|板=24%s", e.Value, e.Ref, e.Ref, e.Ref)
+	case models.RowBadDate:
+		return fmt.Sprintf("%q 不是日期，如 2026-11-20", e.Value)
 	case models.RowBadRole:
 		return fmt.Sprintf("%q 无效：应为 rep、manager、dealer、admin（业务员、经理、经销商、管理员）", e.Value)
 	case models.RowDealerNoCustomer:

@@ -50,7 +50,7 @@ func TestEveryKind(t *testing.T) {
 		{name: "order in cases and bottles", as: "R01", text: "订货 张老板 苹果汁 3箱6瓶 橙汁 2", kind: models.KindOrder, cust: "C001",
 			items: "C001/P01/42 C001/P02/24", price: -1, reply: []string{"订货已记录 #1", "苹果汁1L 3箱6瓶", "橙汁1L 2箱"}},
 		{name: "visit", as: "R01", text: "拜访 张老板 聊了新品", kind: models.KindVisit, cust: "C001", price: -1, note: "聊了新品",
-			reply: []string{"📍 拜访已记录 #1 · 张记商贸", "备注：聊了新品", "接下来2小时，不写客户的上报都记在这家。"}},
+			reply: []string{"📍 拜访已记录 #1 · 张记商贸", "备注：聊了新品", "今天接下来不写客户的上报都记在这家，到别家报数或发位置就换过去。"}},
 		{name: "plan", as: "R01", text: "计划 明天 拜访 张老板", kind: models.KindPlan, cust: "C001",
 			items: "C001/-/-", price: -1, date: "2026-11-11",
 			reply: []string{"🗓 计划已记录 #1", "11月11日（周三） 拜访 张记商贸"}},
@@ -258,8 +258,9 @@ func TestPartialStoresNothing(t *testing.T) {
 	}
 }
 
-// TestVisitContext: after 拜访 X, reports without a customer go to X for two hours;
-// undoing the visit ends it.
+// TestVisitContext: after 拜访 X, reports without a customer go to X for the rest of
+// the working day; a report at another customer moves the visit there; undoing the
+// visit ends it.
 func TestVisitContext(t *testing.T) {
 	r := newRig(t)
 	out := func(user, hm, text string) []string { return r.say(user, on(10, hm), text).Replies }
@@ -268,15 +269,15 @@ func TestVisitContext(t *testing.T) {
 	wantIn(t, out("R01", "10:06", "订货 橙汁 5箱"), "订货已记录 #3 · 张记商贸")
 	wantIn(t, out("R01", "10:07", "客诉 送货慢，三天没来"), "客诉已记录 #4 · 张记商贸", "备注：送货慢，三天没来")
 	wantIn(t, out("R01", "10:08", "价格 苹果汁 30"), "价格已记录 #5 · 张记商贸", "乱价")
-	wantIn(t, out("R01", "10:09", "订货 宏城 苹果汁 1箱"), "订货已记录 #6 · 宏城超市") // a customer named wins
-	wantIn(t, out("R02", "10:10", "盘点 苹果汁 7"), "这条没保存", "没写客户")       // another rep's visit is not R02's
-	wantIn(t, out("R01", "12:01", "盘点 橙汁 5"), "这条没保存", "没写客户")        // over two hours later
+	wantIn(t, out("R01", "10:09", "订货 宏城 苹果汁 1箱"), "订货已记录 #6 · 宏城超市")             // a customer named wins
+	wantIn(t, out("R02", "10:10", "盘点 苹果汁 7"), "这条没保存", "没写客户")                   // another rep's visit is not R02's
+	wantIn(t, out("R01", "12:01", "盘点 橙汁 5"), "盘点已记录 #7 · 宏城超市", "按正在拜访的 宏城超市 记") // the order moved the visit
 
 	var got []string
 	for _, rep := range r.reports("R01") {
 		got = append(got, string(rep.Kind)+" "+r.code(rep.CustomerID)+" "+rep.Note)
 	}
-	want := []string{"visit C001 ", "stock_count C001 ", "order C001 ", "complaint C001 送货慢，三天没来", "price_report C001 ", "order C004 "}
+	want := []string{"visit C001 ", "stock_count C001 ", "order C001 ", "complaint C001 送货慢，三天没来", "price_report C001 ", "order C004 ", "stock_count C004 "}
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("R01's reports:\n%q\nwant\n%q", got, want)
 	}
@@ -284,8 +285,8 @@ func TestVisitContext(t *testing.T) {
 		t.Errorf("R02 stored %+v", rs)
 	}
 
-	wantIn(t, out("R01", "15:00", "拜访 宏城"), "拜访已记录 #7 · 宏城超市")
-	wantIn(t, out("R01", "15:01", "撤销"), "已撤销 #7（拜访 · 宏城超市，11月10日 15:00 报的）")
+	wantIn(t, out("R01", "15:00", "拜访 宏城"), "拜访已记录 #8 · 宏城超市")
+	wantIn(t, out("R01", "15:01", "撤销"), "已撤销 #8（拜访 · 宏城超市，11月10日 15:00 报的）")
 	wantIn(t, out("R01", "15:02", "盘点 苹果汁 9"), "没写客户")
 	if b := r.basis("C004", "P01", on(10, "16:00")); b.HasLast {
 		t.Errorf("a count went to the undone visit: %+v", b)

@@ -29,18 +29,21 @@ func TestEnterAndUnsupported(t *testing.T) {
 	}
 }
 
-// TestLocationWithoutVisit: a location with no visit in progress stores nothing and
-// says how to check in.
+// TestLocationWithoutVisit: a location that names no customer, with no visit in
+// progress, stores nothing and says how to check in; one whose label names a customer
+// checks in there.
 func TestLocationWithoutVisit(t *testing.T) {
 	r := newRig(t)
-	loc := bot.Payload{Kind: bot.KindLocation, Lat: 31.2304, Lng: 121.4737, Label: "张记商贸门口"}
-	wantIn(t, r.payload("LiMing", on(10, "10:00"), loc).Replies, "收到位置。先发「拜访 客户」再发位置")
+	loc := bot.Payload{Kind: bot.KindLocation, Lat: 31.2304, Lng: 121.4737, Label: "人民路88号"}
+	wantIn(t, r.payload("LiMing", on(10, "10:00"), loc).Replies, "没认出是哪家客户。先发「拜访 客户」再发位置")
 	// Another rep's visit is not this rep's.
 	r.say("R02", on(10, "10:00"), "拜访 王老板")
 	wantIn(t, r.payload("LiMing", on(10, "10:01"), loc).Replies, "先发「拜访 客户」")
 	if n := len(r.reports("R01")); n != 0 {
 		t.Errorf("stored %d reports", n)
 	}
+	named := bot.Payload{Kind: bot.KindLocation, Lat: 31.2304, Lng: 121.4737, Label: "张记商贸门口"}
+	wantIn(t, r.payload("LiMing", on(10, "10:02"), named).Replies, "📍 已签到 #2 · 张记商贸")
 }
 
 // TestLocationChecksIn: a location during a visit is a check-in at the visited customer.

@@ -99,6 +99,16 @@ func problemText(res *parser.Result) string {
 			b.WriteString("一条只能报一个产品的价格，请分开发")
 		case parser.ProblemNoteMissing:
 			b.WriteString("没写内容")
+		case parser.ProblemNegative:
+			fmt.Fprintf(&b, "「%s」是负数，数量和价格不能是负的", p.Text)
+		case parser.ProblemTooLong:
+			fmt.Fprintf(&b, "「%s」太大了，不像是数量或价格，请核对", p.Text)
+		case parser.ProblemUnitUnknown:
+			fmt.Fprintf(&b, "%s 的「%s」：不知道一%s是几%s，请写成箱或%s，如 %s 2箱 或 12%s",
+				p.Product.Name, p.Text, unitWord(p.Text), p.Product.PackUnit, p.Product.PackUnit, p.Product.Name, p.Product.PackUnit)
+		case parser.ProblemPriceUnit:
+			fmt.Fprintf(&b, "%s元 是一%s还是一箱？请写明，如 %s元一%s 或 %s元一箱",
+				p.Text, p.Product.PackUnit, p.Text, p.Product.PackUnit, p.Text)
 		default:
 			b.WriteString(p.Text)
 		}
@@ -107,6 +117,11 @@ func problemText(res *parser.Result) string {
 		b.WriteString("\n写法：" + u)
 	}
 	return b.String()
+}
+
+// unitWord is the unit of a quantity as typed: 提 of 2提.
+func unitWord(typed string) string {
+	return strings.TrimLeft(typed, "-0123456789.")
 }
 
 // understood lists what a message said that the bot understood.

@@ -13,8 +13,19 @@ import (
 	"channelbot/models"
 )
 
-// visitTTL is how long after "拜访 X" reports without a customer apply to X.
-const visitTTL = 2 * time.Hour
+// DefaultVisitDayEnd is when a working day ends, after midnight: a visit in
+// progress lasts until then on the day it began.
+const DefaultVisitDayEnd = 20 * time.Hour
+
+// WithVisitDayEnd sets when the working day ends (time after midnight, in the
+// bot's location): the visit in progress ends then (default DefaultVisitDayEnd).
+func WithVisitDayEnd(d time.Duration) Option {
+	return func(b *Bot) {
+		if d > 0 && d <= 24*time.Hour {
+			b.visitDayEnd = d
+		}
+	}
+}
 
 func (t *turn) visitKey() string { return "visit:" + t.in.Platform + ":" + t.in.From }
 
@@ -30,7 +41,23 @@ func (t *turn) visitValue() []byte {
 	return b
 }
 
+// dayEnd is when the working day of at ends.
+func (t *turn) dayEnd(at time.Time) time.Time {
+	at = at.In(t.bot.loc)
+	y, m, d := at.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, t.bot.loc).Add(t.bot.visitDayEnd)
+}
+
+// visitTTL is how long the state store keeps a visit begun at the turn's message:
+// to the end of the working day, and a minute at least.
+func (t *turn) visitTTL() time.Duration {
+	return max(t.dayEnd(t.in.At).Sub(t.in.At), time.Minute)
+}
+
 // visit returns the customer of the visit in progress at the turn's message, or nil.
+// A visit lasts from the report that began it (拜访, a count, a delivery, an order, a
+// check-in at a customer) until the rep reports at another customer or the working
+// day ends.
 func (t *turn) visit() (*models.Customer, error) {
 	raw, ok, err := t.bot.state.Get(t.ctx, t.visitKey())
 	if err != nil {
@@ -40,13 +67,27 @@ func (t *turn) visit() (*models.Customer, error) {
 		return nil, nil
 	}
 	var v visitState
-	if err := json.Unmarshal(raw, &v); err != nil {
-		v = visitState{Customer: string(raw)} // a bare code, kept for its TTL
+	if err := json.Unmarshal(raw, &v); err != nil || v.At.IsZero() {
+		return nil, nil // unreadable or undated: whether it is today's is unknown
 	}
-	if d := t.in.At.Sub(v.At); !v.At.IsZero() && (d < 0 || d > visitTTL) {
+	if t.in.At.Before(v.At) || !t.in.At.Before(t.dayEnd(v.At)) || !sameDay(t.in.At.In(t.bot.loc), v.At.In(t.bot.loc)) {
 		return nil, nil
 	}
 	return t.cat.Customer(v.Customer), nil
+}
+
+func sameDay(a, b time.Time) bool {
+	ay, am, ad := a.Date()
+	by, bm, bd := b.Date()
+	return ay == by && am == bm && ad == bd
+}
+
+// visitAt makes the visit in progress the one at cu, when a report of kind k
+// there is a visit.
+func (t *turn) visitAt(k models.ReportKind, cu *models.Customer) {
+	if cu != nil && k.IsVisit() {
+		t.visiting = cu.Code
+	}
 }
 
 // forgetVisit ends the visit in progress if it is at the customer with code.
@@ -95,6 +136,7 @@ func (t *turn) applyVisit(res *parser.Result) error {
 		return err
 	}
 	res.Customer = cu
+	t.fromVisit = cu
 	res.Problems = append(res.Problems[:i], res.Problems[i+1:]...)
 	if res.CustomerText != "" {
 		res.Note = noteFrom(t.in.Text, res.CustomerText, res.Note)
@@ -143,9 +185,7 @@ func (t *turn) saveReport(k parser.Kind, res *parser.Result) {
 		floor = belowFloor(res, t.floorOf(res))
 		r.Flagged = floor != nil
 	}
-	if res.Intent == parser.IntentVisit {
-		t.visiting = res.Customer.Code
-	}
+	t.visitAt(k.Stored, res.Customer)
 	told := (floor != nil || res.Intent == parser.IntentCrossRegion) && t.user.ManagerID != ""
 	t.ex.Replies = t.render(func(id int64) string { return receiptText(id, k, res, floor, told) })
 	if told {
@@ -223,10 +263,20 @@ func priceText(res *parser.Result) string {
 		}
 		return res.Price.String() + "元/" + pieceUnit(res)
 	}
-	if len(res.Items) > 0 && !carries(res, parser.CarriesBrand) {
+	if len(res.Items) > 0 && !carries(res, parser.CarriesBrand) && !priceUnitAsked(res) {
 		return res.Price.String() + "元/箱"
 	}
 	return res.Price.String() + "元"
+}
+
+// priceUnitAsked reports whether the price's unit is being asked about.
+func priceUnitAsked(res *parser.Result) bool {
+	for _, p := range res.Problems {
+		if p.Code == parser.ProblemPriceUnit {
+			return true
+		}
+	}
+	return false
 }
 
 func pieceUnit(res *parser.Result) string {
@@ -299,7 +349,7 @@ func receiptText(id int64, k parser.Kind, res *parser.Result, floor *models.Prod
 		}
 		b.WriteString("有照片请补发。")
 	case res.Intent == parser.IntentVisit:
-		b.WriteString("\n接下来2小时，不写客户的上报都记在这家。")
+		b.WriteString("\n今天接下来不写客户的上报都记在这家，到别家报数或发位置就换过去。")
 	}
 	return b.String()
 }

@@ -199,7 +199,7 @@ func (t *turn) saveCount(k parser.Kind, res *parser.Result, opts handleOpts) err
 			return nil
 		}
 	}
-	t.ex.Report = &models.Report{Kind: k.Stored, UserID: t.user.ID, CustomerID: &res.Customer.ID, ReportedAt: t.in.At}
+	t.ex.Report = &models.Report{Kind: k.Stored, UserID: t.user.ID, CustomerID: &res.Customer.ID, ReportedAt: t.in.At, Note: res.Note}
 	saved := map[int64]int64{}
 	for _, l := range lines {
 		t.ex.Counts = append(t.ex.Counts, models.StockCount{CustomerID: res.Customer.ID, ProductID: l.Product.ID, Pieces: l.Count.Pieces})
@@ -214,23 +214,47 @@ func (t *turn) saveCount(k parser.Kind, res *parser.Result, opts handleOpts) err
 	if len(replaced) > 0 {
 		t.ex.Ops = append(t.ex.Ops, models.Supersede{Counts: replaced, New: saved})
 	}
+	t.visitAt(k.Stored, res.Customer)
+	t.noteRemark(res.Note)
 	t.ex.Replies = t.render(func(id int64) string {
 		return t.correctionText(replaced, saved) + countText(id, k.Title, res.Customer, lines)
 	})
 	return nil
 }
 
-// savePurchase stores goods received, a report of kind k.
+// savePurchase stores goods received, a report of kind k. A day said in the
+// remark (昨天到的) is when they were received: at that day's end, so that they
+// count as received after any count made that day.
 func (t *turn) savePurchase(k parser.Kind, res *parser.Result) {
-	t.ex.Report = &models.Report{Kind: k.Stored, UserID: t.user.ID, CustomerID: &res.Customer.ID, ReportedAt: t.in.At}
+	if res.Date != nil && res.Date.String() > t.in.At.Format(time.DateOnly) {
+		t.reply(fmt.Sprintf("这条没保存：%s 还没到。进货请在货到后再报；要订货请发：%s", dateText(res.Date), parser.UsageOf(parser.IntentOrder)))
+		return
+	}
+	t.ex.Report = &models.Report{Kind: k.Stored, UserID: t.user.ID, CustomerID: &res.Customer.ID, ReportedAt: t.in.At, Note: res.Note}
+	var received time.Time
+	if res.Date != nil && res.Date.String() < t.in.At.Format(time.DateOnly) {
+		received = res.Date.In(t.bot.loc).AddDate(0, 0, 1).Add(-time.Second)
+	}
 	var b strings.Builder
 	for _, it := range res.Items {
-		t.ex.Deliveries = append(t.ex.Deliveries, models.Delivery{CustomerID: res.Customer.ID, ProductID: it.Product.ID, Pieces: it.Pieces})
+		t.ex.Deliveries = append(t.ex.Deliveries, models.Delivery{CustomerID: res.Customer.ID, ProductID: it.Product.ID, Pieces: it.Pieces, ReceivedAt: received})
 		fmt.Fprintf(&b, "\n%s %s", it.Product.Name, it.Product.FormatQty(it.Pieces))
 	}
+	if res.Date != nil {
+		fmt.Fprintf(&b, "\n到货 %s", dateText(res.Date))
+	}
+	t.visitAt(k.Stored, res.Customer)
+	t.noteRemark(res.Note)
 	t.ex.Replies = t.render(func(id int64) string {
 		return fmt.Sprintf("%s已记录 #%d · %s%s\n下次盘点会算进上进。", k.Title, id, res.Customer.Name, b.String())
 	})
+}
+
+// noteRemark adds the rep's remark to the receipt of a count or delivery.
+func (t *turn) noteRemark(note string) {
+	if note != "" {
+		t.notes = append([]string{"备注：" + note}, t.notes...)
+	}
 }
 
 // Texts of the stock engine's answers, shared by the count reply and 查.

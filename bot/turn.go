@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"time"
 
 	"channelbot/bot/parser"
@@ -87,9 +88,14 @@ type turn struct {
 	prefix   string   // said before the replies, such as "the question before was dropped"
 	ask      *pending // a question to remember once the exchange is saved
 	visiting string   // the customer code of a visit begun, to remember
-	unvisit  string   // the customer code of a visit undone, to forget
-	origMsg  int64    // the stored message a redone report came from; 0 for this one
-	replies  []string
+	// fromVisit is the customer of the visit in progress when the message named
+	// none: the receipt says so, so that a misfiling shows at once.
+	fromVisit *models.Customer
+	// notes are lines added to the receipt: where the customer came from, whose it is.
+	notes   []string
+	unvisit string // the customer code of a visit undone, to forget
+	origMsg int64  // the stored message a redone report came from; 0 for this one
+	replies []string
 }
 
 func (t *turn) convKey() string { return "conv:" + t.in.Platform + ":" + t.in.From }
@@ -279,6 +285,7 @@ func (t *turn) handle(res *parser.Result, opts handleOpts) error {
 	if res.Intent == parser.IntentQuery {
 		return t.query(res)
 	}
+	t.noteOwner(res.Customer)
 	k, ok := parser.KindOf(res.Intent)
 	if !ok {
 		return fmt.Errorf("bot: intent %q is no report", res.Intent)
@@ -292,6 +299,15 @@ func (t *turn) handle(res *parser.Result, opts handleOpts) error {
 		t.saveReport(k, res)
 	}
 	return nil
+}
+
+// noteOwner adds to the receipt whose customer cu is, when it is another rep's: a
+// rep reporting at a colleague's shop sees it at once.
+func (t *turn) noteOwner(cu *models.Customer) {
+	if cu == nil || t.user.Role != models.RoleRep || cu.OwnerID == "" || cu.OwnerID == t.user.ID {
+		return
+	}
+	t.notes = append(t.notes, fmt.Sprintf("👤 %s（%s 的客户）", cu.Name, cu.OwnerID))
 }
 
 func dropProblem(ps []parser.Problem, code string) []parser.Problem {
@@ -314,6 +330,16 @@ func (t *turn) askCustomer(res *parser.Result, opts handleOpts) {
 	t.reply(chooseText(res))
 }
 
+// receiptNotes are the lines added to a receipt: the customer taken from the visit
+// in progress, and notes.
+func (t *turn) receiptNotes() string {
+	lines := slices.Clone(t.notes)
+	if cu := t.fromVisit; cu != nil {
+		lines = append(lines, fmt.Sprintf("📍 没写客户，按正在拜访的 %s 记。不对请回复「撤销」后重发。", cu.Name))
+	}
+	return strings.Join(lines, "\n")
+}
+
 func (t *turn) reply(text string) {
 	t.replies = append(t.replies, text)
 	t.ex.Replies = t.render(nil)
@@ -328,7 +354,11 @@ func (t *turn) render(withID func(int64) string) func(int64) []string {
 			out = append(out, t.prefix)
 		}
 		if withID != nil {
-			out = append(out, withID(id))
+			first := withID(id)
+			if n := t.receiptNotes(); n != "" {
+				first += "\n" + n
+			}
+			out = append(out, first)
 		}
 		return append(out, t.replies...)
 	}
@@ -359,7 +389,7 @@ func (t *turn) remember() error {
 		}
 	}
 	if t.visiting != "" {
-		if err := t.bot.state.Set(t.ctx, t.visitKey(), t.visitValue(), visitTTL); err != nil {
+		if err := t.bot.state.Set(t.ctx, t.visitKey(), t.visitValue(), t.visitTTL()); err != nil {
 			return fmt.Errorf("bot: save visit: %w", err)
 		}
 	}

@@ -329,15 +329,16 @@ func TestMessageTimeRules(t *testing.T) {
 	wantIn(t, say("10:00", "拜访 张老板"), "拜访已记录 #1")
 	wantIn(t, say("09:59", "订货 苹果汁 1"), "没写客户") // said before the visit began
 	wantIn(t, say("11:59", "订货 苹果汁 2"), "订货已记录 #2 · 张记商贸")
-	wantIn(t, say("12:01", "订货 苹果汁 3"), "没写客户") // over two hours after it began
+	wantIn(t, say("19:59", "订货 苹果汁 3"), "订货已记录 #3 · 张记商贸") // the visit lasts the working day
+	wantIn(t, say("20:01", "订货 苹果汁 4"), "没写客户")            // which ends at 20:00
 
 	say("12:50", "盘点 宏城 苹果汁 1") // over the correction window before the next
 	wantIn(t, say("13:30", "盘点 宏城 苹果汁 9"), "先没保存")
 	wantIn(t, say("13:41", "确认"), "超过10分钟没有回复，没有保存：宏城超市 苹果汁1L 9箱")
 	wantIn(t, say("14:00", "盘点 宏城 苹果汁 9"), "先没保存")
-	wantIn(t, say("14:10", "确认"), "盘点已记录 #4") // ten minutes is still in time
+	wantIn(t, say("14:10", "确认"), "盘点已记录 #5") // ten minutes is still in time
 
-	want := []string{"visit C001", "order C001", "stock_count C004", "stock_count C004"}
+	want := []string{"visit C001", "order C001", "order C001", "stock_count C004", "stock_count C004"}
 	rs := r.reports("R01")
 	if len(rs) != len(want) {
 		t.Fatalf("stored %d reports, want %d", len(rs), len(want))

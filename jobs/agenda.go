@@ -30,11 +30,38 @@ func (j *Jobs) rhythmOf(cu *models.Customer, last time.Time, visited bool, d Day
 	var lastDay Day
 	if visited {
 		lastDay = DayOf(last, j.loc)
+	} else {
+		created = firstDueFrom(cu, cad, created)
 	}
 	due := cad.Due(j.cal, lastDay, visited, created)
 	r := rhythm{Due: due, Late: int(d - due), Cycle: cad.Cycle(j.cal, due)}
 	r.Escalate = r.Late > r.Cycle
 	return r, true
+}
+
+// firstDueFrom is the day from which a customer never visited is first due: not the
+// day it was created (a company importing its customers on day 1 has not missed
+// them all on day 2), but the day after, and for an interval cadence spread over
+// the first cycle by the customer's ID, so that first visits come a few a day.
+func firstDueFrom(cu *models.Customer, cad Cadence, created Day) Day {
+	if cad.Every > 0 {
+		return created + 1 + Day(cu.ID%int64(cad.Every))
+	}
+	return created + 1
+}
+
+// lastVisit returns the last visit of cu in last, or the last visit its import
+// gave, at the start of that day; ok is false when it was never visited.
+func (j *Jobs) lastVisit(cu *models.Customer, last map[int64]time.Time) (time.Time, bool) {
+	if t, ok := last[cu.ID]; ok {
+		return t, true
+	}
+	if cu.LastVisit != "" {
+		if d, err := ParseDay(cu.LastVisit); err == nil {
+			return d.Start(j.loc), true
+		}
+	}
+	return time.Time{}, false
 }
 
 // missedCycles is how many whole cycles an escalated customer is behind: the level
@@ -77,7 +104,7 @@ func (j *Jobs) visitLists(cat *models.Catalog, last map[int64]time.Time, plans [
 		}
 		s := l[cu.ID]
 		if s == nil {
-			t, ok := last[cu.ID]
+			t, ok := j.lastVisit(cu, last)
 			s = &stop{Customer: cu, Last: t, Visited: ok}
 			if r, has := j.rhythmOf(cu, t, ok, d); has {
 				s.Rhythm = r
@@ -91,7 +118,7 @@ func (j *Jobs) visitLists(cat *models.Catalog, last map[int64]time.Time, plans [
 		if cu.OwnerID == "" {
 			continue
 		}
-		t, ok := last[cu.ID]
+		t, ok := j.lastVisit(cu, last)
 		if r, has := j.rhythmOf(cu, t, ok, d); has && r.Late >= 0 {
 			add(cu.OwnerID, cu).Due = true
 		}

@@ -99,7 +99,7 @@ func (j *Jobs) DailyDigest(ctx context.Context, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	reports, err := j.store.FindReports(ctx, models.ReportFilter{From: from, To: to, Kinds: exceptionStored(models.KindVisit)})
+	reports, err := j.store.FindReports(ctx, models.ReportFilter{From: from, To: to, Kinds: exceptionStored(slices.Clone(models.VisitKinds)...)})
 	if err != nil {
 		return err
 	}
@@ -146,7 +146,7 @@ func (j *Jobs) DailyDigest(ctx context.Context, now time.Time) error {
 		return d
 	}
 	for _, r := range reports {
-		if r.Kind == models.KindVisit && r.CustomerID != nil {
+		if r.Kind.IsVisit() && r.CustomerID != nil {
 			visited[*r.CustomerID] = true
 			rd(r.UserID).visited[*r.CustomerID] = true
 		}

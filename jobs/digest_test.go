@@ -79,7 +79,7 @@ func TestDailyDigest(t *testing.T) {
 		}
 		inOrder(t, m02[0], "**📊 日报 11月23日（周一）**\n刘经理组 2人", "🔇 没报 1人：孙磊",
 			"🔴 断货 1\n永辉城西店 苹果汁1L · 陈静", "🚨 冲货 1\n北郊 矿泉水550ml · 陈静", "🚶 漏拜访 1家\n华联 逾期39天 · 孙磊",
-			"**👥 各人**", "孙磊 R04 🔇 拜访0/1 · 盘点0", "陈静 R03 ✅ 拜访0/0 · 盘点1", "**合计 拜访0/1 · 盘点1**")
+			"**👥 各人**", "孙磊 R04 🔇 拜访0/1 · 盘点0", "陈静 R03 ✅ 拜访1/0 · 盘点1", "**合计 拜访1/1 · 盘点1**") // the count is a visit
 		mustNotContain(t, m02[0], "乱价", "客诉", "承诺逾期")
 		// Reps get no digest.
 		if got := f.sentBy("R01", NameDailyDigest); len(got) != 0 {

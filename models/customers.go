@@ -17,17 +17,20 @@ type Customer struct {
 	Region    string
 	OwnerID   string // the owner rep's user ID
 	VisitDays string // "10|25" (days of the month) or "7d" (an interval)
+	// LastVisit is the day of the last visit before the bot knew the customer
+	// (YYYY-MM-DD, from an import), or "".
+	LastVisit string
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
 
 // LastVisits returns, for every customer visited at or before at, the time of the
-// last visit.
+// last visit: the last report of one of VisitKinds made there.
 func (s *Store) LastVisits(ctx context.Context, at time.Time) (map[int64]time.Time, error) {
 	rows, err := s.db.WithContext(ctx).Raw(`
 		SELECT customer_id, MAX(reported_at) FROM reports
-		WHERE kind = 'visit' AND customer_id IS NOT NULL AND reported_at <= ? AND deleted_at IS NULL
-		GROUP BY customer_id`, at.UTC()).Rows()
+		WHERE kind IN ? AND customer_id IS NOT NULL AND reported_at <= ? AND deleted_at IS NULL
+		GROUP BY customer_id`, VisitKinds, at.UTC()).Rows()
 	if err != nil {
 		return nil, fmt.Errorf("models: last visits: %w", err)
 	}

@@ -92,7 +92,12 @@ func (s *Store) SaveExchange(ctx context.Context, ex *Exchange) error {
 				ex.Counts[i].ReportID, ex.Counts[i].CountedAt = r.ID, r.ReportedAt
 			}
 			for i := range ex.Deliveries {
-				ex.Deliveries[i].ReportID, ex.Deliveries[i].ReceivedAt = r.ID, r.ReportedAt
+				ex.Deliveries[i].ReportID = r.ID
+				if at := ex.Deliveries[i].ReceivedAt; at.IsZero() || at.After(r.ReportedAt) {
+					ex.Deliveries[i].ReceivedAt = r.ReportedAt // when reported, unless said earlier
+				} else {
+					ex.Deliveries[i].ReceivedAt = at.UTC()
+				}
 			}
 			if len(ex.Counts) > 0 {
 				if err := tx.Create(&ex.Counts).Error; err != nil {

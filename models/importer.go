@@ -15,6 +15,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -75,6 +76,8 @@ const (
 	RowTermTaken         RowProblem = "term_taken"           // Value: a name or alias; Ref: the product with it; RefRow: its row, 0: the database
 	RowBadTier           RowProblem = "bad_tier"             // Value: not A, B or C
 	RowBadVisitDays      RowProblem = "bad_visit_days"       // Value: neither days of the month (1-31) nor an interval (1d-365d)
+	RowBadUnits          RowProblem = "bad_units"            // Value: not unit=pieces pairs; Ref: the product's piece unit
+	RowBadDate           RowProblem = "bad_date"             // Value: not a date (2026-11-20)
 	RowBadRole           RowProblem = "bad_role"             // Value: no role's name
 	RowDealerNoCustomer  RowProblem = "dealer_no_customer"   // a dealer's customer cell is empty
 	RowUnknownUser       RowProblem = "unknown_user"         // Value: no user's ID, in the database or the file
@@ -89,7 +92,7 @@ const (
 func RowProblems() []RowProblem {
 	return []RowProblem{RowUnknownColumn, RowDuplicateColumn, RowMissingColumn, RowNoHeader,
 		RowMissing, RowDuplicate, RowNotPositiveInt, RowNotNonNegativeInt, RowNotMoney, RowNotFactor,
-		RowFactorBelowOne, RowTermTaken, RowBadTier, RowBadVisitDays, RowBadRole, RowDealerNoCustomer,
+		RowFactorBelowOne, RowTermTaken, RowBadTier, RowBadVisitDays, RowBadUnits, RowBadDate, RowBadRole, RowDealerNoCustomer,
 		RowUnknownUser, RowOwnerRole, RowSelfManager, RowManagerRole, RowUnknownCustomer, RowIDTaken}
 }
 
@@ -326,6 +329,7 @@ var importColumns = map[ImportKind][]importColumn{
 		{"factory_price", []string{"出厂价"}, false},
 		{"floor_price", []string{"最低限价", "限价"}, false},
 		{"safety_factor", []string{"安全系数"}, false},
+		{"units", []string{"其他单位", "单位换算"}, false},
 	},
 	ImportCustomers: {
 		{"code", []string{"编码", "客户编码"}, true},
@@ -336,6 +340,7 @@ var importColumns = map[ImportKind][]importColumn{
 		{"region", []string{"区域"}, false},
 		{"owner", []string{"负责人", "业务员"}, true},
 		{"visit_days", []string{"拜访日"}, false},
+		{"last_visit", []string{"上次拜访", "上次拜访日期"}, false},
 	},
 	ImportUsers: {
 		{"id", []string{"编号", "工号"}, true},
@@ -576,6 +581,13 @@ func parseProducts(sh *sheet) []productRec {
 			}
 			p.SafetyFactor = f
 		}
+		if v := get("units"); v != "" {
+			if units, ok := ParseUnits(v, p.PackUnit); ok {
+				p.Units = formatUnits(units)
+			} else {
+				sh.fail(row, "units", RowError{Code: RowBadUnits, Value: v, Ref: p.PackUnit})
+			}
+		}
 		if keep {
 			out = append(out, productRec{row: row, p: p})
 		}
@@ -668,11 +680,43 @@ func parseCustomers(sh *sheet) []customerRec {
 		} else {
 			sh.fail(row, "visit_days", RowError{Code: RowBadVisitDays, Value: get("visit_days")})
 		}
+		if v := get("last_visit"); v != "" {
+			if d, ok := lastVisitDay(v); ok {
+				c.LastVisit = d
+			} else {
+				sh.fail(row, "last_visit", RowError{Code: RowBadDate, Value: v})
+			}
+		}
 		if keep {
 			out = append(out, customerRec{row: row, c: c})
 		}
 	})
 	return out
+}
+
+// formatUnits writes extra units as stored: "提=6|板=24", by name.
+func formatUnits(units map[string]int) string {
+	names := make([]string, 0, len(units))
+	for n := range units {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	for i, n := range names {
+		names[i] = n + "=" + strconv.Itoa(units[n])
+	}
+	return strings.Join(names, "|")
+}
+
+// lastVisitDay reads a last-visit day (2026-11-20, 2026/11/20, an Excel serial
+// already turned into a date) as YYYY-MM-DD.
+func lastVisitDay(s string) (string, bool) {
+	s = strings.TrimSpace(s)
+	for _, layout := range []string{time.DateOnly, "2006/1/2", "2006-1-2", "2006.1.2", time.DateTime, time.RFC3339} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.Format(time.DateOnly), true
+		}
+	}
+	return "", false
 }
 
 // visitDays normalises a visit rhythm: "" (none), days of the month ("10|25"; also
@@ -1066,6 +1110,9 @@ func (j *importJob) check(st *importState) {
 var (
 	productUpdateColumns = []string{"name", "aliases", "unit", "pack_size", "pack_unit", "shelf_life_days",
 		"factory_price", "floor_price", "safety_factor", "updated_at"}
+	// Optional columns are updated only by a file that has them: a file without
+	// last_visit leaves the days imported before.
+	optionalUpdateColumns = map[ImportKind][]string{ImportProducts: {"units"}, ImportCustomers: {"last_visit"}}
 	customerUpdateColumns = []string{"name", "aliases", "type", "tier", "region", "owner_id", "visit_days", "updated_at"}
 	userUpdateColumns     = []string{"name", "role", "manager_id", "wecom_userid", "feishu_open_id", "customer_id",
 		"region", "phone", "updated_at"}
@@ -1116,7 +1163,7 @@ func (j *importJob) write(tx *gorm.DB, st *importState) ([]ImportResult, error) 
 			rows[i] = r.p
 			count(res, existing[r.p.Code])
 		}
-		if err := upsert(tx, rows, j.batch, "code", productUpdateColumns); err != nil {
+		if err := upsert(tx, rows, j.batch, "code", sh.updateColumns(productUpdateColumns)); err != nil {
 			return nil, fmt.Errorf("products: %w", err)
 		}
 	}
@@ -1159,7 +1206,7 @@ func (j *importJob) write(tx *gorm.DB, st *importState) ([]ImportResult, error) 
 			rows[i] = r.c
 			count(res, st.customers[r.c.Code] != 0)
 		}
-		if err := upsert(tx, rows, j.batch, "code", customerUpdateColumns); err != nil {
+		if err := upsert(tx, rows, j.batch, "code", sh.updateColumns(customerUpdateColumns)); err != nil {
 			return nil, fmt.Errorf("customers: %w", err)
 		}
 	}
@@ -1198,6 +1245,16 @@ func (j *importJob) write(tx *gorm.DB, st *importState) ([]ImportResult, error) 
 		}
 	}
 	return out, nil
+}
+
+// updateColumns is cols with the optional columns the sheet has.
+func (sh *sheet) updateColumns(cols []string) []string {
+	for _, c := range optionalUpdateColumns[sh.kind] {
+		if _, ok := sh.index[c]; ok {
+			cols = append(slices.Clone(cols), c)
+		}
+	}
+	return cols
 }
 
 func count(r *ImportResult, exists bool) {

@@ -17,6 +17,9 @@ type Product struct {
 	FactoryPrice  Money  // 出厂价 per case
 	FloorPrice    Money  // 最低限价 per case
 	SafetyFactor  Factor // 安全库存 = 实销 × SafetyFactor
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
+	// Units are further units the product is counted in, with their pieces:
+	// "提=6|板=24" ("|"-separated; see ParseUnits).
+	Units     string
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }

@@ -2,7 +2,32 @@ package models
 
 import (
 	"strconv"
+	"strings"
 )
+
+// ParseUnits reads a product's extra units: "提=6瓶|板=24" is 6 pieces to a 提 and
+// 24 to a 板. A count after "=" may name the pack unit (瓶) or none. ok is false when
+// an entry is unreadable, its count not a positive whole number, or its unit a
+// number.
+func ParseUnits(s, packUnit string) (units map[string]int, ok bool) {
+	units = map[string]int{}
+	for _, part := range strings.FieldsFunc(s, func(r rune) bool { return r == '|' || r == ';' || r == '；' || r == '、' }) {
+		name, n, found := strings.Cut(strings.TrimSpace(part), "=")
+		name, n = strings.TrimSpace(name), strings.TrimSpace(n)
+		if !found || name == "" || strings.ContainsAny(name, "0123456789. ") {
+			return nil, false
+		}
+		if packUnit != "" {
+			n = strings.TrimSuffix(n, packUnit)
+		}
+		v, err := strconv.Atoi(n)
+		if err != nil || v < 1 || v > 100000 {
+			return nil, false
+		}
+		units[name] = v
+	}
+	return units, true
+}
 
 // Quantities are stored as whole pieces (the product's pack unit, such as 瓶), so
 // that arithmetic is exact: 3箱6瓶 of a 12-bottle case is 42 pieces, 3.5 cases.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
@@ -28,6 +29,14 @@ const (
 	KindFeedback    ReportKind = "feedback"
 	KindPromise     ReportKind = "promise"
 )
+
+// VisitKinds are the kinds of report that, made at a customer, are a visit to it:
+// a rep who counts, takes in goods, orders, or finds near-expiry or damaged goods
+// there was there, whether or not they also wrote 拜访.
+var VisitKinds = []ReportKind{KindVisit, KindStockCount, KindPurchase, KindOrder, KindNearExpiry, KindDamage}
+
+// IsVisit reports whether a report of kind k at a customer is a visit to it.
+func (k ReportKind) IsVisit() bool { return slices.Contains(VisitKinds, k) }
 
 // Report is one thing a user reported, with its lines in the kind's table.
 // Undoing a report soft-deletes it with its lines.

@@ -1,6 +1,9 @@
 package parser
 
 import (
+	"cmp"
+	"slices"
+
 	"channelbot/models"
 )
 
@@ -22,6 +25,10 @@ type Catalog struct {
 	values     []entry
 	fuzzy      fuzzyIndex
 	maxName    int // the longest name or alias, in runes
+	// units are the extra units products declare (提), longest first; prodUnits
+	// their pieces, per product index.
+	units     []string
+	prodUnits map[int32]map[string]int
 }
 
 // entry is what a word in the vocabulary means. A word may name several customers
@@ -93,7 +100,18 @@ func NewCatalog(c *models.Catalog) *Catalog {
 	for _, w := range fillers {
 		get(w).filler = true
 	}
+	cat.prodUnits = map[int32]map[string]int{}
 	for i, p := range c.Products {
+		if p.Units != "" {
+			if us, ok := models.ParseUnits(p.Units, p.PackUnit); ok && len(us) > 0 {
+				cat.prodUnits[int32(i)] = us
+				for u := range us {
+					if !slices.Contains(cat.units, u) {
+						cat.units = append(cat.units, u)
+					}
+				}
+			}
+		}
 		cat.prodCode[p.Code] = int32(i)
 		cat.prodByID[p.ID] = int32(i)
 		for _, w := range append([]string{p.Name}, models.SplitAliases(p.Aliases)...) {
@@ -118,6 +136,7 @@ func NewCatalog(c *models.Catalog) *Catalog {
 			cat.maxName = max(cat.maxName, len(keys[len(keys)-1].key))
 		}
 	}
+	slices.SortFunc(cat.units, func(a, b string) int { return cmp.Or(cmp.Compare(len(b), len(a)), cmp.Compare(a, b)) })
 	cat.words = buildTrie(keys)
 	return cat
 }
@@ -182,6 +201,16 @@ func (c *Catalog) CustomerByID(id int64) *models.Customer {
 		return &c.customers[i]
 	}
 	return nil
+}
+
+// unitPieces returns how many pieces one unit of p is, when p declares the unit.
+func (c *Catalog) unitPieces(p *models.Product, unit string) (int, bool) {
+	i, ok := c.prodCode[p.Code]
+	if !ok {
+		return 0, false
+	}
+	n, ok := c.prodUnits[i][unit]
+	return n, ok
 }
 
 // ProductByID returns the product with id, or nil.

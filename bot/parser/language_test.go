@@ -178,7 +178,7 @@ var languageCases = []langCase{
 	{text: "昨天拜访了张老板", intent: parser.IntentVisit, cu: "C001", date: "2026-11-22"},
 	{text: "明天上午 拜访 宏城", intent: parser.IntentPlan, cu: "C004", date: "2026-11-24"},
 	{text: "计划 明天下午 张老板", intent: parser.IntentPlan, cu: "C001", date: "2026-11-24"},
-	{text: "拜访 张老板 明天再来", intent: parser.IntentVisit, cu: "C001", date: "2026-11-24", note: "再来"},
+	{text: "拜访 张老板 明天再来", intent: parser.IntentVisit, cu: "C001", date: "2026-11-24", note: "明天再来"},
 	{text: "计划 周日 张老板", now: sun, intent: parser.IntentPlan, cu: "C001", date: "2026-11-29"},
 	{text: "计划 周一 张老板", now: sun, intent: parser.IntentPlan, cu: "C001", date: "2026-11-30"},
 	{text: "计划 下周一 张老板", now: sun, intent: parser.IntentPlan, cu: "C001", date: "2026-11-30"},
@@ -292,11 +292,31 @@ var languageCases = []langCase{
 	{text: "盘点 王记二点 红茶 8", as: "R02", intent: parser.IntentStockCount, cu: "C018", items: "P05=8", guess: "王记批发二店"},
 	{text: "盘点 张记商茂 苹果汁 30", intent: parser.IntentStockCount, cu: "C001", items: "P01=30"},
 
-	// Whose 张老板: the sender's own, the team's, anyone's; admins see all.
+	// Whose 张老板: the sender's own; for a rep with none, a question (not the
+	// teammate's, silently); a manager's team's; admins see all.
 	{text: "盘点 张老板 苹果汁 30", as: "A01", intent: parser.IntentStockCount, cands: "C001 C006", items: "P01=30"},
 	{text: "盘点 张老板 苹果汁 30", as: "R03", intent: parser.IntentStockCount, cu: "C006", items: "P01=30"},
-	{text: "盘点 张老板 苹果汁 30", as: "R02", intent: parser.IntentStockCount, cu: "C001", items: "P01=30"},
-	{text: "盘点 张老板 苹果汁 30", as: "R04", intent: parser.IntentStockCount, cu: "C006", items: "P01=30"},
+	{text: "盘点 张老板 苹果汁 30", as: "R02", intent: parser.IntentStockCount, cands: "C001 C006", items: "P01=30"},
+	{text: "盘点 张老板 苹果汁 30", as: "R04", intent: parser.IntentStockCount, cands: "C001 C006", items: "P01=30"},
+	{text: "盘点 小张 苹果汁 30", as: "R04", intent: parser.IntentStockCount, cu: "C006", items: "P01=30"},
+
+	// Numbers no count is: negative, absurdly long; units the product does not declare.
+	{text: "盘点 张老板 苹果汁 -5", intent: parser.IntentStockCount, cu: "C001", items: "P01=-", probs: "negative_number"},
+	{text: "盘点 张老板 苹果汁：-5", intent: parser.IntentStockCount, cu: "C001", items: "P01=-", probs: "negative_number"},
+	{text: "盘点 张老板 苹果汁 12345678901234567890", intent: parser.IntentStockCount, cu: "C001", items: "P01=-", probs: "number_too_long"},
+	{text: "盘点 张老板 冰红茶 2提", intent: parser.IntentStockCount, cu: "C001", items: "P05=-", probs: "unit_unknown"},
+	{text: "价格 惠民 苹果汁 -3", intent: parser.IntentPriceReport, cu: "C007", items: "P01=-", probs: "negative_number price_missing"},
+
+	// A price that does not say its unit is judged by the product's case price (40):
+	// near it, a case's; near it over the pack (12), a bottle's; else asked.
+	{text: "价格 惠民 苹果汁 零售 3.8", intent: parser.IntentPriceReport, cu: "C007", items: "P01=-", price: "3.8", piece: true},
+	{text: "价格 惠民 苹果汁 35", intent: parser.IntentPriceReport, cu: "C007", items: "P01=-", price: "35"},
+	{text: "价格 惠民 苹果汁 12", intent: parser.IntentPriceReport, cu: "C007", items: "P01=-", price: "12", probs: "price_unit_unclear"},
+	{text: "价格 惠民 苹果汁 12元一箱", intent: parser.IntentPriceReport, cu: "C007", items: "P01=-", price: "12"},
+
+	// Remarks: a day said in a delivery's remark is part of it.
+	{text: "进货 张老板 苹果汁 50 昨天到的", intent: parser.IntentPurchase, cu: "C001", items: "P01=50", date: "2026-11-22", note: "昨天到的"},
+	{text: "盘点 张老板 苹果汁 120 仓库乱", intent: parser.IntentStockCount, cu: "C001", items: "P01=120", note: "仓库乱"},
 	{text: "盘点 张老板 苹果汁 30", as: "M01", intent: parser.IntentStockCount, cu: "C001", items: "P01=30"},
 	{text: "盘点 张老板 苹果汁 30", as: "M02", intent: parser.IntentStockCount, cu: "C006", items: "P01=30"},
 	{text: "拜访 张老板", as: "R03", intent: parser.IntentVisit, cu: "C006"},

@@ -74,8 +74,24 @@ func (c *Catalog) lex(rs []rune, now time.Time, toks []token) []token {
 				continue
 			}
 		}
+		if rs[i] == '-' && i+1 < len(rs) && isDigit(rs[i+1]) {
+			// -5: read, to be refused where it stands.
+			if n, ok := readNumber(rs[i+1:]); ok {
+				n.negative = true
+				toks = appendToken(toks, token{kind: tkNumber, start: i, end: i + 1 + n.length, num: n})
+				i += 1 + n.length
+				continue
+			}
+		}
 		if startsNumber(rs[i]) {
 			if n, ok := readNumber(rs[i:]); ok && (n.kind != numBare || isDigit(rs[i]) || !gluedToText(toks, i)) {
+				if n.kind == numBare && isDigit(rs[i]) {
+					// 2提: a unit a product declares.
+					if l := prefixLen(rs[i+n.length:], c.units); l > 0 {
+						n.kind, n.unit = numUnit, string(rs[i+n.length:i+n.length+l])
+						n.length += l
+					}
+				}
 				t := token{kind: tkNumber, start: i, end: i + n.length, num: n}
 				switch n.kind {
 				case numDay:

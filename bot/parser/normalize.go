@@ -4,7 +4,8 @@ import "unicode"
 
 // normalize rewrites a message in place into the form the lexer reads: full-width
 // letters, digits and punctuation become ASCII, ASCII letters lower case, and
-// separators (，、：;x×* …) become spaces. A letter x, × or * counts as a separator
+// separators (，、：;x×* …) become spaces. A '-' after a space and before a digit
+// stays: it is a minus sign. A letter x, × or * counts as a separator
 // only before a digit ("苹果汁x120", "苹果汁 x 120"). ￥ becomes ¥.
 func normalize(rs []rune) []rune {
 	for i, r := range rs {
@@ -22,6 +23,12 @@ func normalize(rs []rune) []rune {
 		rs[i] = r
 	}
 	for i, r := range rs {
+		if (r == '-' || r == '—') && (i == 0 || rs[i-1] == ' ') && i+1 < len(rs) && isDigit(rs[i+1]) {
+			// A minus sign, not a separator: "苹果汁 -5" is minus five (refused), while
+			// "苹果汁-120" is 120.
+			rs[i] = '-'
+			continue
+		}
 		switch r {
 		case ',', '，', '、', ':', '：', ';', '；', '。', '!', '！', '"', '“', '”', '\'', '‘', '’',
 			'(', ')', '（', '）', '[', ']', '【', '】', '《', '》', '<', '>', '~', '～', '-', '—', '_', '=', '+', '|', '\\':

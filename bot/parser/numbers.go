@@ -17,6 +17,7 @@ const (
 	numDay                     // 25号: a day of the month
 	numMonthDay                // 12月1日
 	numOther                   // 20份, 3天: counted, but not goods or money
+	numUnit                    // 2提: a unit the product may declare (Product.Units)
 )
 
 const maxMant = 1 << 40 // far above any real quantity or price, far below overflow
@@ -29,7 +30,14 @@ var (
 	perCase = []string{"一箱", "每箱", "/箱", "一件", "每件"}
 	// perPiece follows a price of one bottle: 3.5元一瓶.
 	perPiece = []string{"一瓶", "每瓶", "/瓶", "一罐", "每罐", "一听", "一个", "一支", "一包", "一袋", "一盒"}
+	// measureWords are units goods come in besides cases and pieces: 2提 is no
+	// number of cases, and is read only as far as the product declares it.
+	measureWords = []string{"提", "板", "排", "扎", "打", "托", "条", "套", "组", "拖", "层"}
 )
+
+// maxDigits is the most digits a whole part may have: no count or price has more,
+// and a number longer is a slip (a phone number, a pasted code), never stored.
+const maxDigits = 7
 
 // hasPrefix reports whether s starts with p, rune by rune.
 func hasPrefix(s []rune, p string) bool {
@@ -55,12 +63,21 @@ func prefixLen(s []rune, ps []string) int {
 
 // digits reads an ASCII decimal ("37.5") at the start of s.
 func digits(s []rune) (decimal, int) {
+	d, i, _ := digitsLen(s)
+	return d, i
+}
+
+// digitsLen is digits, also returning how many digits the whole part has.
+func digitsLen(s []rune) (decimal, int, int) {
 	var d decimal
-	i, dot := 0, false
+	i, dot, whole := 0, false, 0
 	for i < len(s) {
 		r := s[i]
 		switch {
 		case isDigit(r):
+			if !dot {
+				whole++
+			}
 			if d.mant < maxMant {
 				d.mant = d.mant*10 + int64(r-'0')
 				if dot {
@@ -70,11 +87,11 @@ func digits(s []rune) (decimal, int) {
 		case r == '.' && !dot && i+1 < len(s) && isDigit(s[i+1]) && i > 0:
 			dot = true
 		default:
-			return d, i
+			return d, i, whole
 		}
 		i++
 	}
-	return d, i
+	return d, i, whole
 }
 
 var cnDigit = map[rune]int64{'零': 0, '〇': 0, '一': 1, '二': 2, '两': 2, '三': 3, '四': 4, '五': 5, '六': 6, '七': 7, '八': 8, '九': 9}
@@ -133,7 +150,11 @@ type number struct {
 	kind     numKind
 	month    int  // numMonthDay
 	perPiece bool // a price of one piece, not one case
-	length   int  // runes consumed, unit included
+	perCase  bool // a price said to be of one case (38元一箱)
+	negative bool // -5: no quantity or price is
+	tooLong  bool // more digits than maxDigits
+	unit     string
+	length   int // runes consumed, unit included
 }
 
 // startsNumber reports whether r may start a number: a digit, a Chinese numeral or
@@ -168,7 +189,9 @@ func readNumber(s []rune) (n number, ok bool) {
 	var i int
 	switch {
 	case isDigit(s[0]):
-		n.val, i = digits(s)
+		var whole int
+		n.val, i, whole = digitsLen(s)
+		n.tooLong = whole > maxDigits
 	case s[0] == '半':
 		// 半箱: half a case.
 		if l := prefixLen(s[1:], caseUnits); l > 0 {
@@ -218,7 +241,10 @@ func readNumber(s []rune) (n number, ok bool) {
 		if hasPrefix(s[i:], "钱") {
 			i++ // 38块钱
 		}
-		i += prefixLen(s[i:], perCase)
+		if l := prefixLen(s[i:], perCase); l > 0 {
+			n.perCase = true
+			i += l
+		}
 		if l := prefixLen(s[i:], perPiece); l > 0 {
 			n.perPiece = true
 			i += l
@@ -256,11 +282,15 @@ func readNumber(s []rune) (n number, ok bool) {
 	}
 	if l := prefixLen(rest, perCase); l > 0 {
 		// 38一箱: a price per case.
-		n.kind, n.length = numPrice, i+l
+		n.kind, n.perCase, n.length = numPrice, true, i+l
 		return n, true
 	}
 	if l := prefixLen(rest, perPiece); l > 0 {
 		n.kind, n.perPiece, n.length = numPrice, true, i+l
+		return n, true
+	}
+	if l := prefixLen(rest, measureWords); l > 0 && i > 0 && rest[0] != ' ' {
+		n.kind, n.unit, n.length = numUnit, string(rest[:l]), i+l
 		return n, true
 	}
 	n.kind, n.length = numBare, i

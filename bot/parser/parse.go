@@ -33,6 +33,10 @@ const (
 	ProblemPlaceMissing     = "place_missing"         // a cross-region report that says not where
 	ProblemOnePrice         = "one_price_per_message" // several products with several prices
 	ProblemNoteMissing      = "note_missing"          // a complaint, suggestion or promise that says nothing
+	ProblemNegative         = "negative_number"       // -5: no quantity or price is negative
+	ProblemTooLong          = "number_too_long"       // more digits than any count or price has
+	ProblemUnitUnknown      = "unit_unknown"          // 2提 of a product that does not say how many pieces a 提 is
+	ProblemPriceUnit        = "price_unit_unclear"    // a price neither near the case price nor near a piece's
 )
 
 // Problem is one thing Parse could not make sense of.
@@ -63,12 +67,17 @@ type Result struct {
 	Place, Brand string
 	// PerPiece says Price is for one piece (3.5元一瓶), not one case.
 	PerPiece bool
+	// PieceGuessed says PerPiece was judged from the price (3.8 of a 40元 case is a
+	// bottle's), not said.
+	PieceGuessed bool
 	// Guesses are names read as near catalog names; confirm before storing.
 	Guesses  []Guess
 	Price    *models.Money
 	Date     *Date
 	Note     string
 	Problems []Problem
+
+	priceSaid bool // the price said whether it is a case's or a piece's
 }
 
 // Complete reports whether the result can be stored as it is.
@@ -120,11 +129,14 @@ func (c *Catalog) Parse(text string, sender *models.User, now time.Time) *Result
 	} else {
 		toks = c.mentions(toks, rs, may, r)
 	}
-	c.priceAndDate(toks, may, r)
+	c.priceAndDate(toks, rs, may, r)
 	if needs&CarriesPrice != 0 {
 		c.morePrices(toks, r)
 	}
-	r.Note = note(toks, text)
+	if may&CarriesProducts != 0 && may&CarriesBrand == 0 {
+		judgePrice(r)
+	}
+	r.Note = note(toks, text, may&CarriesDate == 0)
 	c.check(r, may, needs)
 	return r
 }
@@ -361,8 +373,10 @@ func sameSet(a, b []int32) bool {
 	return true
 }
 
-// resolveCustomer narrows candidates to the sender's own customers, then the team's,
-// then everyone's; one left is the answer, several are a question.
+// resolveCustomer narrows candidates to the sender's own customers, then (for a
+// manager) the team's, then everyone's; one left is the answer, several are a
+// question. A rep's name that fits no customer of theirs and several of others' is
+// asked about, not settled by team: another rep's shop is no likelier than a third's.
 func (c *Catalog) resolveCustomer(cands []int32, sender *models.User, r *Result) {
 	if len(cands) == 1 {
 		r.Customer = &c.customers[cands[0]]
@@ -371,7 +385,7 @@ func (c *Catalog) resolveCustomer(cands []int32, sender *models.User, r *Result)
 	levels := []func(*models.Customer) bool{}
 	if sender != nil && sender.Role != models.RoleAdmin {
 		levels = append(levels, func(cu *models.Customer) bool { return cu.OwnerID == sender.ID })
-		team := sender.ManagerID
+		team := ""
 		if sender.Role == models.RoleManager {
 			team = sender.ID
 		}
@@ -430,7 +444,7 @@ func (c *Catalog) productOf(t *token) *models.Product {
 }
 
 func isQty(t *token) bool {
-	return t.kind == tkNumber && !t.used && (t.num.kind == numBare || t.num.kind == numCases || t.num.kind == numPieces)
+	return t.kind == tkNumber && !t.used && (t.num.kind == numBare || t.num.kind == numCases || t.num.kind == numPieces || t.num.kind == numUnit)
 }
 
 // glueProducts joins a product name with a character or two glued on into one word
@@ -529,9 +543,26 @@ func (c *Catalog) items(toks []token, rs []rune, may Carries, r *Result) []token
 		}
 		if q != nil {
 			q.used = true
+			typed := string(rs[q.start:q.end])
+			if code := badNumber(q.num); code != "" {
+				r.Problems = append(r.Problems, Problem{Code: code, Text: typed, Product: p})
+				r.Items = append(r.Items, it)
+				continue
+			}
+			if q.num.kind == numUnit {
+				n, known := c.unitPieces(p, q.num.unit)
+				if !known || q.num.val.scale != 0 {
+					r.Problems = append(r.Problems, Problem{Code: ProblemUnitUnknown, Text: typed, Product: p})
+					r.Items = append(r.Items, it)
+					continue
+				}
+				it.Pieces, it.HasQty = q.num.val.mant*int64(n), true
+				r.Items = append(r.Items, it)
+				continue
+			}
 			pieces, ok := q.num.pieces(p.PackSize)
 			if !ok {
-				r.Problems = append(r.Problems, Problem{Code: ProblemQtyFraction, Text: string(rs[q.start:q.end]), Product: p})
+				r.Problems = append(r.Problems, Problem{Code: ProblemQtyFraction, Text: typed, Product: p})
 			}
 			it.Pieces, it.HasQty = pieces, ok
 		}
@@ -556,6 +587,18 @@ func (c *Catalog) items(toks []token, rs []rune, may Carries, r *Result) []token
 		r.Problems = append(r.Problems, Problem{Code: ProblemStrayNumber, Text: string(rs[t.start:t.end])})
 	}
 	return toks
+}
+
+// badNumber is the problem with a number no count or price may be: negative or
+// too long; "" when there is none.
+func badNumber(n number) string {
+	switch {
+	case n.negative:
+		return ProblemNegative
+	case n.tooLong:
+		return ProblemTooLong
+	}
+	return ""
 }
 
 // mentions collects the products a message names without quantities. A report
@@ -607,7 +650,7 @@ func (c *Catalog) morePrices(toks []token, r *Result) {
 }
 
 // priceAndDate takes the first price and the first day the message names.
-func (c *Catalog) priceAndDate(toks []token, may Carries, r *Result) {
+func (c *Catalog) priceAndDate(toks []token, rs []rune, may Carries, r *Result) {
 	for i := range toks {
 		t := &toks[i]
 		if t.used {
@@ -619,20 +662,62 @@ func (c *Catalog) priceAndDate(toks []token, may Carries, r *Result) {
 			r.Date, t.used = &d, true
 		case t.kind == tkNumber && r.Price == nil &&
 			(t.num.kind == numPrice || t.num.kind == numBare && may&CarriesPrice != 0):
+			if code := badNumber(t.num); code != "" {
+				t.used = true
+				r.Problems = append(r.Problems, Problem{Code: code, Text: string(rs[t.start:t.end])})
+				continue
+			}
 			if fen, ok := t.num.val.fen(); ok {
 				m := models.Money(fen)
 				r.Price, r.PerPiece, t.used = &m, t.num.perPiece, true
+				r.priceSaid = t.num.perPiece || t.num.perCase
 			}
 		}
 	}
 }
 
+// judgePrice decides whether a price that did not say its unit (价格 惠民 苹果汁 零售
+// 3.8) is a case's or a piece's, by the product's case price (its floor price, else
+// its factory price): near the case price it is a case's; near the case price over
+// the pack size, a piece's. Anything else is asked about: a price read in the wrong
+// unit would tell a manager of a violation no one saw.
+func judgePrice(r *Result) {
+	if r.Price == nil || r.priceSaid || r.PerPiece || len(r.Items) == 0 {
+		return
+	}
+	p := r.Items[0].Product
+	ref := p.FloorPrice
+	if ref <= 0 {
+		ref = p.FactoryPrice
+	}
+	if ref <= 0 {
+		return // nothing to judge by: per case, as said
+	}
+	near := func(v, to float64) bool { return v >= to/2 && v <= to*2 }
+	price, pack := float64(*r.Price), float64(max(p.PackSize, 1))
+	switch {
+	case near(price, float64(ref)):
+		// a case's
+	case pack > 1 && near(price, float64(ref)/pack):
+		r.PerPiece, r.PieceGuessed = true, true
+	default:
+		r.Problems = append(r.Problems, Problem{Code: ProblemPriceUnit, Text: r.Price.String(), Product: p})
+	}
+}
+
 // note is what the message says beyond the names, numbers and keywords it starts
 // with: the rest of the text as typed, from the first word not taken.
-func note(toks []token, text string) string {
-	for _, t := range toks {
+//
+// For a kind that carries no day, a day said just before the rest (进货 张老板 苹果汁
+// 50 昨天到的) is part of it: the remark is "昨天到的". A day alone at the end is
+// the report's day, not a remark.
+func note(toks []token, text string, dayInNote bool) string {
+	for k, t := range toks {
 		if t.used {
 			continue
+		}
+		if dayInNote && k > 0 && toks[k-1].kind == tkDate && k-1 > lastTaken(toks, k-1) {
+			t = toks[k-1]
 		}
 		i := 0
 		for off := range text {
@@ -643,6 +728,16 @@ func note(toks []token, text string) string {
 		}
 	}
 	return ""
+}
+
+// lastTaken is the index of the last token before end that is used and no day, or -1.
+func lastTaken(toks []token, end int) int {
+	for k := end - 1; k >= 0; k-- {
+		if toks[k].used && toks[k].kind != tkDate {
+			return k
+		}
+	}
+	return -1
 }
 
 // check lists what the message needs and lacks: needs is what its kind must say.

@@ -70,4 +70,6 @@ var stockWords = map[string]Intent{"还剩": intentStockInline, "还有": intent
 
 // fillers are words that carry nothing: skipped between names and numbers.
 var fillers = []string{"那里", "那边", "这里", "店里", "家里", "仓库", "去", "在", "的", "了", "有", "共", "一共", "总共", "库里", "到期", "过期",
-	"只", "就", "才", "还", "大概", "大约", "约", "差不多", "左右", "将近"}
+	"只", "就", "才", "还", "大概", "大约", "约", "差不多", "左右", "将近",
+	// A shelf price is a price: 价格 惠民 苹果汁 零售 3.8.
+	"零售价", "零售", "售价", "标价"}
