@@ -53,6 +53,21 @@ func NewRedis(ctx context.Context, rawURL, prefix string) (*Redis, error) {
 	return &Redis{rdb: rdb, prefix: prefix, owned: true}, nil
 }
 
+// DialRedis is NewRedis without the ping: it returns a Redis for the server at
+// rawURL even while the server is down (each command then fails until it is
+// up). It returns an error if prefix is empty or contains white space, or if
+// rawURL does not parse; the error never contains the password.
+func DialRedis(rawURL, prefix string) (*Redis, error) {
+	if err := validatePrefix(prefix); err != nil {
+		return nil, err
+	}
+	opt, _, err := parseRedisURL(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	return &Redis{rdb: redis.NewClient(opt), prefix: prefix, owned: true}, nil
+}
+
 // NewRedisClient returns a Redis that uses rdb and namespaces keys with
 // prefix. The caller keeps ownership of rdb: Close does not close it.
 // It panics if prefix is empty or contains white space.

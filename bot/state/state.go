@@ -14,6 +14,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 	"unicode"
@@ -60,6 +61,28 @@ func Open(ctx context.Context, redisURL, prefix string, now func() time.Time) (S
 		return nil, err // not r: a nil *Redis in a Store is not a nil Store
 	}
 	return r, nil
+}
+
+// OpenFailover returns the store of a server: with a redisURL, a [Failover]
+// on Redis that keeps working on this process's own state while Redis is down,
+// also when it is down at start (logged, not an error), with rate limits at
+// 1/share while it is; without one, a Memory. It returns an error if prefix is
+// empty or contains white space, or if redisURL does not parse; the error never
+// contains the URL's password.
+func OpenFailover(ctx context.Context, redisURL, prefix string, share int, log *slog.Logger) (Store, error) {
+	if err := validatePrefix(prefix); err != nil {
+		return nil, err
+	}
+	if redisURL == "" {
+		return NewMemory(prefix, nil), nil
+	}
+	r, err := DialRedis(redisURL, prefix)
+	if err != nil {
+		return nil, err
+	}
+	f := NewFailover(r, NewMemory(prefix, nil), share, log)
+	_ = f.Ping(ctx) // a failure is logged by the Failover and the replica starts degraded
+	return f, nil
 }
 
 // errClosed is returned by a Memory used after Close.
