@@ -76,7 +76,8 @@ func (f *Failover) usePrimary() bool {
 // is the caller's own (an empty key, a bad ttl), which the local store would
 // give too.
 func (f *Failover) failed(ctx context.Context, op string, err error) bool {
-	if err == nil || ctx.Err() != nil {
+	var arg *argError
+	if err == nil || ctx.Err() != nil || errors.As(err, &arg) {
 		return false
 	}
 	f.mu.Lock()

@@ -114,10 +114,20 @@ func storedKey(prefix, key string) string {
 	return prefix + ":" + key
 }
 
+// argError is a call's own mistake (an empty key, a ttl that is not positive):
+// no store would take the call, so a Failover does not count it against its
+// primary.
+type argError struct{ msg string }
+
+func (e *argError) Error() string { return e.msg }
+
+// badArg returns an *argError with the formatted message.
+func badArg(format string, args ...any) error { return &argError{fmt.Sprintf(format, args...)} }
+
 // checkKey reports an error for an empty key; op names the operation.
 func checkKey(op, key string) error {
 	if key == "" {
-		return fmt.Errorf("state: %s: empty key", op)
+		return badArg("state: %s: empty key", op)
 	}
 	return nil
 }
@@ -128,7 +138,7 @@ func checkWrite(op, key string, ttl time.Duration) error {
 		return err
 	}
 	if ttl <= 0 {
-		return fmt.Errorf("state: %s %q: ttl %v must be positive", op, key, ttl)
+		return badArg("state: %s %q: ttl %v must be positive", op, key, ttl)
 	}
 	return nil
 }
