@@ -285,7 +285,9 @@ func (e *environment) openApp(ctx context.Context, c commonFlags) (*app, error) 
 			a.log.InfoContext(ctx, "demo company loaded into the empty database")
 		}
 	}
-	if a.state, err = state.Open(ctx, cfg.RedisURL.Reveal(), cfg.StatePrefix, nil); err != nil {
+	// Shared state is an optimisation: with Redis down the replica runs on its
+	// own (see state.Failover), and the database keeps intake exactly-once.
+	if a.state, err = state.OpenFailover(ctx, cfg.RedisURL.Reveal(), cfg.StatePrefix, cfg.MaxReplicas, a.log); err != nil {
 		return nil, errors.Join(err, a.close())
 	}
 	// The count reply and 查 read the stock engine with the jobs' next visits, so the

@@ -73,9 +73,12 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 	senders := map[string]outbox.Sender{}
 	limits := map[string]outbox.Limits{}
 	deps := handlers.Deps{
-		Log:     a.log,
-		Checks:  map[string]handlers.Pinger{"database": a.store, "state": a.state},
-		Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
+		Log:    a.log,
+		Checks: map[string]handlers.Pinger{"database": a.store},
+		// Without Redis the replica still takes every message (the database
+		// deduplicates), degraded: /readyz says so and stays ready.
+		Degradable: map[string]handlers.Pinger{"state": a.state},
+		Metrics:    promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
 	}
 	var wecomHandler *handlers.WeCom
 	if w := a.cfg.WeCom; w.Enabled() {

@@ -37,6 +37,9 @@ const (
 	EnvDatabaseURL = "DATABASE_URL" // SQLite path or URL, or PostgreSQL URL
 	EnvRedisURL    = "REDIS_URL"    // secret; empty: in-process state
 	EnvStatePrefix = "STATE_PREFIX" // prefix of state keys
+	// EnvMaxReplicas is the most serve replicas that run at once: while Redis
+	// is down each keeps to its share of the platforms' send limits.
+	EnvMaxReplicas = "MAX_REPLICAS"
 	EnvListenAddr  = "LISTEN_ADDR"  // host:port of the HTTP server
 	EnvTimezone    = "BOT_TIMEZONE" // IANA time zone name
 	// EnvCorrectionWindow is a Go duration, 0 for none: a second count of a
@@ -75,6 +78,7 @@ const (
 const (
 	DefaultDatabaseURL = "channelbot.db" // SQLite file in the working directory
 	DefaultStatePrefix = "channelbot"
+	DefaultMaxReplicas = 4
 	DefaultListenAddr  = ":8080"
 	DefaultTimezone    = "Asia/Shanghai"
 	// DefaultCorrectionWindow is BOT_CORRECTION_WINDOW's default.
@@ -157,6 +161,10 @@ type Config struct {
 	RedisURL Secret
 	// StatePrefix is STATE_PREFIX, the prefix of every state key.
 	StatePrefix string
+	// MaxReplicas is MAX_REPLICAS (default 4), the most serve replicas that
+	// run at once. While Redis is down, rate limits can no longer be shared:
+	// each replica then keeps to 1/MaxReplicas of every send limit.
+	MaxReplicas int
 	// ListenAddr is LISTEN_ADDR, the host:port the HTTP server listens on.
 	ListenAddr string
 	// Timezone is the location named by TimezoneName (BOT_TIMEZONE). Give
@@ -243,6 +251,7 @@ func Default() *Config {
 	return &Config{
 		DatabaseURL:      DefaultDatabaseURL,
 		StatePrefix:      DefaultStatePrefix,
+		MaxReplicas:      DefaultMaxReplicas,
 		ListenAddr:       DefaultListenAddr,
 		Timezone:         loc,
 		TimezoneName:     DefaultTimezone,
@@ -278,6 +287,7 @@ func load(getenv func(string) string, readFile func(string) ([]byte, error)) (*C
 	}
 	l.secret(EnvRedisURL, &c.RedisURL)
 	l.string(EnvStatePrefix, &c.StatePrefix)
+	l.positiveInt(EnvMaxReplicas, &c.MaxReplicas)
 	l.string(EnvListenAddr, &c.ListenAddr)
 	l.timezone(EnvTimezone, &c.Timezone, &c.TimezoneName)
 	l.span(EnvCorrectionWindow, &c.CorrectionWindow, true)

@@ -27,10 +27,22 @@ type Feishu struct {
 	// Verifier checks requests to the request URL; unused in websocket mode.
 	Verifier feishu.Verifier
 	Dedup    Marker
-	Store    *models.Store
+	Store    FeishuStore
 	Inbox    Inbox
 	Metrics  *Metrics
 	Log      *slog.Logger
+	// DedupWait bounds how long a message waits for a copy of itself that
+	// another request is storing; 0 means DefaultDedupWait.
+	DedupWait time.Duration
+}
+
+// FeishuStore is what the Feishu handler reads and writes. *models.Store is one.
+type FeishuStore interface {
+	InboxStore
+	// MessageByID returns a stored message, or models.ErrNotFound.
+	MessageByID(ctx context.Context, id int64) (*models.Message, error)
+	// Now is the store's clock.
+	Now() time.Time
 }
 
 var _ feishu.Handler = (*Feishu)(nil)
@@ -196,7 +208,8 @@ func (h *Feishu) HandleCardAction(ctx context.Context, a *feishu.CardAction) (*f
 
 // enqueue stores in once per dedup key and hands it to the inbox.
 func (h *Feishu) enqueue(ctx context.Context, key string, in bot.Inbound) error {
-	return enqueueOnce(ctx, h.Dedup, h.Store, h.Inbox, h.Metrics, key, in)
+	t := intake{marks: h.Dedup, store: h.Store, inbox: h.Inbox, metrics: h.Metrics, log: h.Log, wait: h.DedupWait}
+	return t.enqueueOnce(ctx, key, in)
 }
 
 // inboundFromFeishu turns a Feishu message into what the bot reads: the

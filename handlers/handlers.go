@@ -21,8 +21,13 @@ type Pinger interface {
 // Deps are what the handlers need.
 type Deps struct {
 	Log *slog.Logger
-	// Checks are named dependencies /readyz pings: the database, Redis.
+	// Checks are named dependencies /readyz pings: the database. One that fails
+	// makes the replica not ready.
 	Checks map[string]Pinger
+	// Degradable are named dependencies the replica works without, degraded:
+	// shared state (Redis), whose store falls back to the replica's own. /readyz
+	// pings them and reports a failure as "degraded", still ready.
+	Degradable map[string]Pinger
 	// Metrics serves /metrics when set.
 	Metrics http.Handler
 	// WeCom serves /wecom/callback when set.
@@ -58,19 +63,34 @@ func New(d Deps) http.Handler {
 	return mux
 }
 
-// readyz answers 200 when every dependency answers a ping within two seconds, else
-// 503 naming the ones that failed (never their error text, which may hold addresses).
+// readyz answers 200 when every check answers a ping within two seconds, else 503
+// naming the ones that failed (never their error text, which may hold addresses).
+// A degradable dependency that fails is reported as "name: degraded", with 200.
 func readyz(d Deps) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		status, body := http.StatusOK, ""
-		for _, name := range slices.Sorted(maps.Keys(d.Checks)) {
-			p := d.Checks[name]
+		names := slices.Sorted(maps.Keys(d.Checks))
+		for _, name := range slices.Sorted(maps.Keys(d.Degradable)) {
+			if _, dup := d.Checks[name]; !dup {
+				names = append(names, name)
+			}
+		}
+		slices.Sort(names)
+		for _, name := range names {
+			p, required := d.Checks[name]
+			if !required {
+				p = d.Degradable[name]
+			}
 			if err := p.Ping(ctx); err != nil {
 				if d.Log != nil {
-					d.Log.WarnContext(ctx, "readiness check failed", "check", name, "error", err)
+					d.Log.WarnContext(ctx, "readiness check failed", "check", name, "error", err, "degraded", !required)
+				}
+				if !required {
+					body += name + ": degraded (down; working without it)\n"
+					continue
 				}
 				status = http.StatusServiceUnavailable
 				body += name + ": down\n"

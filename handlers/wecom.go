@@ -1,9 +1,7 @@
 package handlers
 
 import (
-	"context"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -16,15 +14,6 @@ import (
 
 // maxCallbackBody bounds a callback body; real ones are a few kilobytes.
 const maxCallbackBody = 64 << 10
-
-// dedupTTL keeps re-delivery marks past WeCom's retries and a day of restarts.
-const dedupTTL = 25 * time.Hour
-
-// Marker sets a key once, shared by replicas: the first delivery of a message wins.
-type Marker interface {
-	SetNX(ctx context.Context, key string, val []byte, ttl time.Duration) (bool, error)
-	Delete(ctx context.Context, key string) error
-}
 
 // Inbox takes stored messages for processing.
 type Inbox interface {
@@ -39,10 +28,13 @@ type WeCom struct {
 	Crypto  wecom.Crypto
 	AgentID string
 	Dedup   Marker
-	Store   *models.Store
+	Store   InboxStore
 	Inbox   Inbox
 	Metrics *Metrics
 	Log     *slog.Logger
+	// DedupWait bounds how long a callback waits for a copy of its message
+	// that another request is storing; 0 means DefaultDedupWait.
+	DedupWait time.Duration
 }
 
 func (h *WeCom) register(mux *http.ServeMux) {
@@ -63,7 +55,8 @@ func (h *WeCom) verify(w http.ResponseWriter, r *http.Request) {
 }
 
 // callback checks, decrypts and stores one message, then answers at once with an
-// empty 200; the inbox processes it. A re-delivery is answered without storing.
+// empty 200; the inbox processes it. A re-delivery is answered 200 without storing
+// once its first copy is stored, 503 while that is not proven (see intake).
 func (h *WeCom) callback(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxCallbackBody))
 	if err != nil {
@@ -87,7 +80,8 @@ func (h *WeCom) callback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	if err := enqueueOnce(ctx, h.Dedup, h.Store, h.Inbox, h.Metrics, "dedup:"+models.PlatformWeCom+":"+in.MsgID, in); err != nil {
+	t := intake{marks: h.Dedup, store: h.Store, inbox: h.Inbox, metrics: h.Metrics, log: h.Log, wait: h.DedupWait}
+	if err := t.enqueueOnce(ctx, "dedup:"+models.PlatformWeCom+":"+in.MsgID, in); err != nil {
 		h.Log.ErrorContext(ctx, "message not taken", "platform", models.PlatformWeCom, "error", err)
 		http.Error(w, "unavailable", http.StatusServiceUnavailable)
 		return
@@ -120,33 +114,6 @@ func refuse(w http.ResponseWriter, r *http.Request, metrics *Metrics, log *slog.
 	metrics.Reject(platform, reason)
 	log.WarnContext(r.Context(), "callback rejected", "platform", platform, "reason", reason, "remote", r.RemoteAddr)
 	http.Error(w, http.StatusText(status), status)
-}
-
-// enqueueOnce stores a platform message in the inbox once per dedup key (shared by
-// replicas through the Marker, with the database's unique key as a second line) and
-// hands it to the inbox. An error means nothing was stored and the mark is gone, so
-// the platform's retry is taken.
-func enqueueOnce(ctx context.Context, dedup Marker, store *models.Store, inbox Inbox, metrics *Metrics, key string, in bot.Inbound) error {
-	first, err := dedup.SetNX(ctx, key, []byte("1"), dedupTTL)
-	if err != nil {
-		return fmt.Errorf("dedup: %w", err)
-	}
-	if !first {
-		metrics.Duplicate(in.Platform)
-		return nil
-	}
-	m := bot.InboxMessage(in)
-	switch err := store.EnqueueInbound(ctx, m, inbox.LeaseFor()); {
-	case errors.Is(err, models.ErrDuplicate):
-		metrics.Duplicate(in.Platform)
-	case err != nil:
-		_ = dedup.Delete(context.WithoutCancel(ctx), key)
-		return fmt.Errorf("store message: %w", err)
-	default:
-		metrics.Receive(in.Platform)
-		inbox.Submit(m)
-	}
-	return nil
 }
 
 // inboundFromWeCom turns a WeCom message into what the bot reads. ok is false for

@@ -53,6 +53,36 @@ func NewRedis(ctx context.Context, rawURL, prefix string) (*Redis, error) {
 	return &Redis{rdb: rdb, prefix: prefix, owned: true}, nil
 }
 
+// DialRedis is NewRedis without the ping, for a Failover: it returns a Redis
+// for the server at rawURL even while the server is down (each command then
+// fails until it is up), and one that fails fast: unless the URL says
+// otherwise, a command is retried once, a dial once, and dialing, reading and
+// writing time out after a second (go-redis would take about two seconds to
+// give up on a stopped server, five on an unreachable one). It returns an
+// error if prefix is empty or contains white space, or if rawURL does not
+// parse; the error never contains the password.
+func DialRedis(rawURL, prefix string) (*Redis, error) {
+	if err := validatePrefix(prefix); err != nil {
+		return nil, err
+	}
+	opt, _, err := parseRedisURL(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	if opt.MaxRetries == 0 {
+		opt.MaxRetries = 1
+	}
+	if opt.DialerRetries == 0 {
+		opt.DialerRetries = 1
+	}
+	for _, d := range []*time.Duration{&opt.DialTimeout, &opt.ReadTimeout, &opt.WriteTimeout} {
+		if *d == 0 {
+			*d = time.Second
+		}
+	}
+	return &Redis{rdb: redis.NewClient(opt), prefix: prefix, owned: true}, nil
+}
+
 // NewRedisClient returns a Redis that uses rdb and namespaces keys with
 // prefix. The caller keeps ownership of rdb: Close does not close it.
 // It panics if prefix is empty or contains white space.

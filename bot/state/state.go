@@ -14,6 +14,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 	"unicode"
@@ -62,6 +63,28 @@ func Open(ctx context.Context, redisURL, prefix string, now func() time.Time) (S
 	return r, nil
 }
 
+// OpenFailover returns the store of a server: with a redisURL, a [Failover]
+// on Redis that keeps working on this process's own state while Redis is down,
+// also when it is down at start (logged, not an error), with rate limits at
+// 1/share while it is; without one, a Memory. It returns an error if prefix is
+// empty or contains white space, or if redisURL does not parse; the error never
+// contains the URL's password.
+func OpenFailover(ctx context.Context, redisURL, prefix string, share int, log *slog.Logger) (Store, error) {
+	if err := validatePrefix(prefix); err != nil {
+		return nil, err
+	}
+	if redisURL == "" {
+		return NewMemory(prefix, nil), nil
+	}
+	r, err := DialRedis(redisURL, prefix)
+	if err != nil {
+		return nil, err
+	}
+	f := NewFailover(r, NewMemory(prefix, nil), share, log)
+	_ = f.Ping(ctx) // a failure is logged by the Failover and the replica starts degraded
+	return f, nil
+}
+
 // errClosed is returned by a Memory used after Close.
 var errClosed = errors.New("store closed")
 
@@ -91,10 +114,20 @@ func storedKey(prefix, key string) string {
 	return prefix + ":" + key
 }
 
+// argError is a call's own mistake (an empty key, a ttl that is not positive):
+// no store would take the call, so a Failover does not count it against its
+// primary.
+type argError struct{ msg string }
+
+func (e *argError) Error() string { return e.msg }
+
+// badArg returns an *argError with the formatted message.
+func badArg(format string, args ...any) error { return &argError{fmt.Sprintf(format, args...)} }
+
 // checkKey reports an error for an empty key; op names the operation.
 func checkKey(op, key string) error {
 	if key == "" {
-		return fmt.Errorf("state: %s: empty key", op)
+		return badArg("state: %s: empty key", op)
 	}
 	return nil
 }
@@ -105,7 +138,7 @@ func checkWrite(op, key string, ttl time.Duration) error {
 		return err
 	}
 	if ttl <= 0 {
-		return fmt.Errorf("state: %s %q: ttl %v must be positive", op, key, ttl)
+		return badArg("state: %s %q: ttl %v must be positive", op, key, ttl)
 	}
 	return nil
 }

@@ -179,6 +179,8 @@ func prefixOf(t *testing.T, s Store) string {
 		return s.prefix
 	case *Redis:
 		return s.prefix
+	case *Failover:
+		return prefixOf(t, s.primary)
 	}
 	t.Fatalf("unknown Store %T", s)
 	return ""
@@ -192,6 +194,8 @@ func withPrefix(t *testing.T, s Store, prefix string) Store {
 		return &Memory{prefix: prefix, now: s.now, data: s.data}
 	case *Redis:
 		return NewRedisClient(s.rdb, prefix)
+	case *Failover:
+		return NewFailover(withPrefix(t, s.primary, prefix), withPrefix(t, s.local, prefix).(*Memory), s.share, nil)
 	}
 	t.Fatalf("unknown Store %T", s)
 	return nil

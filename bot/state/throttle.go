@@ -16,7 +16,7 @@ import (
 // is how callers pick interval and burst to stay under a platform's limit.
 func (m *Memory) Throttle(ctx context.Context, key string, interval time.Duration, burst int) (time.Duration, error) {
 	if interval <= 0 || burst < 1 {
-		return 0, fmt.Errorf("state: throttle %s: interval %v and burst %d must be positive", key, interval, burst)
+		return 0, badArg("state: throttle %s: interval %v and burst %d must be positive", key, interval, burst)
 	}
 	now, err := m.lock(ctx)
 	if err != nil {
@@ -57,7 +57,7 @@ return 0
 // Throttle is Memory.Throttle on Redis, shared by every replica.
 func (r *Redis) Throttle(ctx context.Context, key string, interval time.Duration, burst int) (time.Duration, error) {
 	if interval <= 0 || burst < 1 {
-		return 0, fmt.Errorf("state: throttle %s: interval %v and burst %d must be positive", key, interval, burst)
+		return 0, badArg("state: throttle %s: interval %v and burst %d must be positive", key, interval, burst)
 	}
 	us := interval.Microseconds()
 	if us < 1 {
