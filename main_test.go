@@ -56,8 +56,15 @@ func chatOutputs(t *testing.T, getenv func(string) string, db string, lines ...s
 		}
 		in.Write(append(b, '\n'))
 	}
+	args := []string{"chat", "--db", db}
+	if len(lines) > 0 && lines[0].now != "" {
+		// The clock starts at the script's first message: what the session stores
+		// (the demo company on a new database, leases, job runs) is dated by the
+		// script, never by the day the test runs.
+		args = append(args, "--now", lines[0].now)
+	}
 	var out, errOut bytes.Buffer
-	if err := run(context.Background(), []string{"chat", "--db", db}, getenv, &in, &out, &errOut); err != nil {
+	if err := run(context.Background(), args, getenv, &in, &out, &errOut); err != nil {
 		t.Fatalf("chat: %v\n%s", err, errOut.String())
 	}
 	var outs []chatOutput
