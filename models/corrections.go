@@ -226,17 +226,11 @@ func (o Undo) apply(tx *gorm.DB, c opContext) error {
 // brings back the counts it had replaced (a correction undone restores what it
 // corrected).
 func undoReport(tx *gorm.DB, id int64, at time.Time) error {
-	res := tx.Where("id = ?", id).Delete(&Report{})
-	if res.Error != nil {
-		return res.Error
-	}
-	if res.RowsAffected == 0 {
+	switch ok, err := softDeleteReport(tx, id); {
+	case err != nil:
+		return err
+	case !ok:
 		return fmt.Errorf("report %d was undone meanwhile", id)
-	}
-	for _, m := range []any{&StockCount{}, &Delivery{}, &ReportItem{}} {
-		if err := tx.Where("report_id = ?", id).Delete(m).Error; err != nil {
-			return err
-		}
 	}
 	if err := tx.Model(&ReportChange{}).Where("report_id = ? AND action = ? AND undone_at IS NULL", id, ChangeCreate).
 		Update("undone_at", at).Error; err != nil {
@@ -392,42 +386,6 @@ func (s *Store) RecentCounts(ctx context.Context, customerID int64, productIDs [
 		customerID, productIDs, since.UTC(), at.UTC()).Order("counted_at, id").Find(&out).Error
 	if err != nil {
 		return nil, fmt.Errorf("models: recent counts: %w", err)
-	}
-	return out, nil
-}
-
-// StockBasisExcept is StockBasis as if the counts with the given IDs were not
-// there: the basis of a count that replaces them, or of a count being edited.
-func (s *Store) StockBasisExcept(ctx context.Context, customerID int64, productIDs []int64, at time.Time, except []int64) (map[int64]Basis, error) {
-	if len(except) == 0 {
-		return s.StockBasis(ctx, customerID, productIDs, at)
-	}
-	at = at.UTC()
-	out := make(map[int64]Basis, len(productIDs))
-	db := s.db.WithContext(ctx)
-	for _, pid := range productIDs {
-		var rows []struct {
-			Pieces    int64
-			CountedAt time.Time
-			Delivered int64
-		}
-		err := db.Raw(`
-			SELECT sc.pieces, sc.counted_at,
-			       (SELECT COALESCE(SUM(d.pieces), 0) FROM deliveries d
-			        WHERE d.customer_id = sc.customer_id AND d.product_id = sc.product_id
-			          AND d.received_at > sc.counted_at AND d.received_at <= ? AND d.deleted_at IS NULL) AS delivered
-			FROM stock_counts sc
-			WHERE sc.customer_id = ? AND sc.product_id = ? AND sc.counted_at <= ? AND sc.deleted_at IS NULL
-			  AND sc.id NOT IN ?
-			ORDER BY sc.counted_at DESC, sc.id DESC LIMIT 1`, at, customerID, pid, at, except).Scan(&rows).Error
-		if err != nil {
-			return nil, fmt.Errorf("models: stock basis: %w", err)
-		}
-		if len(rows) == 0 {
-			out[pid] = Basis{}
-			continue
-		}
-		out[pid] = Basis{HasLast: true, LastAt: rows[0].CountedAt, Last: rows[0].Pieces, Delivered: rows[0].Delivered}
 	}
 	return out, nil
 }

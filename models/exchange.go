@@ -16,8 +16,6 @@ type Exchange struct {
 	Counts     []StockCount
 	Deliveries []Delivery
 	Items      []ReportItem
-	// Undo is a report of the sender to soft-delete with its lines.
-	Undo *Report
 	// Ops change stored reports (corrections, edits, 兑现, 撤销), after Report is
 	// created, each with its audit entry.
 	Ops []Op
@@ -120,11 +118,6 @@ func (s *Store) SaveExchange(ctx context.Context, ex *Exchange) error {
 		}
 		if ex.Attach != nil {
 			if err := tx.Create(ex.Attach).Error; err != nil {
-				return err
-			}
-		}
-		if ex.Undo != nil {
-			if err := softDeleteReport(tx, ex.Undo.ID); err != nil {
 				return err
 			}
 		}

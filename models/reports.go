@@ -81,14 +81,19 @@ type Attachment struct {
 	CreatedAt time.Time
 }
 
-// softDeleteReport marks a report and all its lines deleted.
-func softDeleteReport(tx *gorm.DB, id int64) error {
+// softDeleteReport marks a report and all its lines deleted. It returns false, and
+// deletes nothing, when the report was deleted already (or never existed).
+func softDeleteReport(tx *gorm.DB, id int64) (bool, error) {
+	res := tx.Where("id = ?", id).Delete(&Report{})
+	if res.Error != nil || res.RowsAffected == 0 {
+		return false, res.Error
+	}
 	for _, m := range []any{&StockCount{}, &Delivery{}, &ReportItem{}} {
 		if err := tx.Where("report_id = ?", id).Delete(m).Error; err != nil {
-			return err
+			return false, err
 		}
 	}
-	return tx.Where("id = ?", id).Delete(&Report{}).Error
+	return true, nil
 }
 
 // LastReport returns the user's latest report filed at or after since, not undone.
@@ -137,39 +142,6 @@ func (s *Store) ReportItems(ctx context.Context, reportID int64) ([]ReportItem, 
 		return nil, fmt.Errorf("models: items of report %d: %w", reportID, err)
 	}
 	return out, nil
-}
-
-// ResolvePromise marks a promise kept: the report with reportID, or else the user's
-// latest open promise to the customer. Only the user's own promises, or any when all
-// is set (managers, admins), can be resolved. It returns ErrNotFound when there is
-// no such open promise.
-func (s *Store) ResolvePromise(ctx context.Context, userID string, all bool, reportID, customerID int64, at time.Time) (*Report, error) {
-	q := s.db.WithContext(ctx).Where("kind = ? AND resolved_at IS NULL", KindPromise)
-	if !all {
-		q = q.Where("user_id = ?", userID)
-	}
-	switch {
-	case reportID != 0:
-		q = q.Where("id = ?", reportID)
-	case customerID != 0:
-		q = q.Where("customer_id = ?", customerID)
-	default:
-		return nil, ErrNotFound
-	}
-	var r Report
-	err := q.Order("id DESC").Take(&r).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, ErrNotFound
-	}
-	if err != nil {
-		return nil, fmt.Errorf("models: resolve promise: %w", err)
-	}
-	at = at.UTC()
-	if err := s.db.WithContext(ctx).Model(&Report{}).Where("id = ? AND resolved_at IS NULL", r.ID).Update("resolved_at", at).Error; err != nil {
-		return nil, fmt.Errorf("models: resolve promise: %w", err)
-	}
-	r.ResolvedAt = &at
-	return &r, nil
 }
 
 // ReportFilter selects reports for FindReports. Empty fields select everything.

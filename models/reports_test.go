@@ -62,7 +62,7 @@ func seedHistory(t *testing.T, s *Store, t0 time.Time) {
 			t.Fatal(err)
 		}
 		if x.delete {
-			if err := s.db.Transaction(func(tx *gorm.DB) error { return softDeleteReport(tx, r.ID) }); err != nil {
+			if err := s.db.Transaction(func(tx *gorm.DB) error { _, err := softDeleteReport(tx, r.ID); return err }); err != nil {
 				t.Fatal(err)
 			}
 		}
