@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -61,6 +62,27 @@ type command struct {
 	demo     bool     // takes --no-demo
 	clock    bool     // takes --now: the command judges time
 	flags    func(fs *flag.FlagSet)
+}
+
+// subcommands runs the subcommand args[0] of the command name (jobs, policy): one of
+// subs, or help. A missing or unknown one says so with usage, on stderr.
+func (e *environment) subcommands(ctx context.Context, name, usage string, args []string, subs map[string]func(context.Context, []string) error) error {
+	usage = strings.TrimRight(usage, "\n")
+	if len(args) == 0 {
+		names := slices.Sorted(maps.Keys(subs))
+		fmt.Fprintf(e.stderr, "channelbot %s: missing %s\n\n%s\n", name, strings.Join(names, " or "), usage)
+		return errUsage
+	}
+	if run, ok := subs[args[0]]; ok {
+		return run(ctx, args[1:])
+	}
+	switch args[0] {
+	case "help", "-h", "--help":
+		fmt.Fprintln(e.stdout, usage)
+		return nil
+	}
+	fmt.Fprintf(e.stderr, "unknown %s command %q\n\n%s\n", name, args[0], usage)
+	return errUsage
 }
 
 // errHelp is returned after a command printed its usage on request; run returns nil.

@@ -75,21 +75,8 @@ var (
 
 // jobs is `channelbot jobs list|run`.
 func (e *environment) jobs(ctx context.Context, args []string) error {
-	if len(args) == 0 {
-		fmt.Fprint(e.stderr, "channelbot jobs: missing list or run\n\n"+jobsUsage)
-		return errUsage
-	}
-	switch args[0] {
-	case "list":
-		return e.jobsList(ctx, args[1:])
-	case "run":
-		return e.jobsRun(ctx, args[1:])
-	case "help", "-h", "--help":
-		fmt.Fprint(e.stdout, jobsUsage)
-		return nil
-	}
-	fmt.Fprintf(e.stderr, "unknown jobs command %q\n\n%s", args[0], jobsUsage)
-	return errUsage
+	return e.subcommands(ctx, "jobs", jobsUsage, args, map[string]func(context.Context, []string) error{
+		"list": e.jobsList, "run": e.jobsRun})
 }
 
 // jobLine is one message of `jobs run`, as printed.

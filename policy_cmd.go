@@ -34,21 +34,8 @@ var (
 
 // policy creates a price policy and broadcasts it, or shows how far one got.
 func (e *environment) policy(ctx context.Context, args []string) error {
-	if len(args) == 0 {
-		fmt.Fprintln(e.stderr, "channelbot policy: missing create or status\n\n"+policyUsage)
-		return errUsage
-	}
-	switch args[0] {
-	case "create":
-		return e.policyCreate(ctx, args[1:])
-	case "status":
-		return e.policyStatus(ctx, args[1:])
-	case "help", "-h", "--help":
-		fmt.Fprintln(e.stdout, policyUsage)
-		return nil
-	}
-	fmt.Fprintf(e.stderr, "unknown policy command %q\n\n%s\n", args[0], policyUsage)
-	return errUsage
+	return e.subcommands(ctx, "policy", policyUsage, args, map[string]func(context.Context, []string) error{
+		"create": e.policyCreate, "status": e.policyStatus})
 }
 
 func (e *environment) policyCreate(ctx context.Context, args []string) error {
