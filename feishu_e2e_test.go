@@ -377,6 +377,7 @@ func TestFeishuWebhookWithoutEncryptKey(t *testing.T) {
 // pushed over it are answered; /readyz follows the connection; shutdown does not
 // wait for the SDK.
 func TestFeishuWebsocket(t *testing.T) {
+	skipSDKRace(t)
 	fake := newFeishuFake(t)
 	f := startFeishuBot(t, fake, filepath.Join(t.TempDir(), "feishu.db"),
 		"FEISHU_MODE", "websocket", "FEISHU_VERIFICATION_TOKEN", "", "FEISHU_ENCRYPT_KEY", "")
@@ -412,6 +413,7 @@ func TestFeishuWebsocket(t *testing.T) {
 // TestFeishuWebsocketRefused: the endpoint refuses the long connection: serve
 // runs, /readyz says not ready, and shutdown does not hang.
 func TestFeishuWebsocketRefused(t *testing.T) {
+	skipSDKRace(t)
 	for _, refusal := range []int{1, 403} { // busy: the SDK retries; forbidden: it gives up, we retry
 		t.Run(strconv.Itoa(refusal), func(t *testing.T) {
 			fake := newFeishuFake(t)
@@ -468,5 +470,17 @@ func TestFeishuDoctor(t *testing.T) {
 		if strings.Contains(out.String(), secret) {
 			t.Errorf("doctor printed a secret:\n%s", out.String())
 		}
+	}
+}
+
+// skipSDKRace skips a test of the Feishu long connection under the race detector:
+// oapi-sdk-go v3.5.4's ws.Client writes its connection state in disconnect while
+// its ping loop reads it (ws/client.go:231 vs :499), a race in the SDK that we
+// cannot fix from here and that fires when a connection ends. .ci/run runs these
+// tests again without -race.
+func skipSDKRace(t *testing.T) {
+	t.Helper()
+	if raceEnabled {
+		t.Skip("upstream data race in oapi-sdk-go ws.Client; run without -race (.ci/run does)")
 	}
 }
