@@ -120,7 +120,7 @@ func TestFault(t *testing.T) {
 func faultScenarios() []faultScenario {
 	after := func(d time.Duration) { time.Sleep(d) }
 	return []faultScenario{{
-		name:  "kill",
+		name: "kill",
 		proof: "SIGKILL of each replica mid-load, with sends in flight (each takes 300 ms), restarted 2 s later: " +
 			"its leased inbox and outbox work is taken over when the lease ends, a resend is dropped by WeCom's duplicate check",
 		fault: func(e *faultEnv) {
