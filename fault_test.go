@@ -38,6 +38,7 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx", for counting
 
+	"channelbot/bot/feishu/feishutest"
 	"channelbot/bot/wecom"
 	"channelbot/bot/wecom/wecomtest"
 	"channelbot/internal/chaos"
@@ -67,6 +68,8 @@ type faultScenario struct {
 	proof string // what the scenario proves, for the summary
 	// race sends every attempt to both replicas at once, twice.
 	race bool
+	// feishu drives Feishu (signed, encrypted events) instead of WeCom.
+	feishu bool
 	// fault runs alongside the load, from its start; the load ends when both
 	// the messages and fault are done.
 	fault func(e *faultEnv)
@@ -110,7 +113,7 @@ func TestFault(t *testing.T) {
 		})
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "fault table (sent: distinct MsgIds; accepted: answered 200 at least once; stored/recorded/replied: accepted messages with their row, report, delivered reply; duplicates: extra reports or deliveries; lost: accepted and missing any; absorbed: resends WeCom's duplicate check dropped)\n%s\n", faultHeader)
+	fmt.Fprintf(&b, "fault table (sent: distinct MsgIds; accepted: answered 200 at least once; stored/recorded/replied: accepted messages with their row, report, delivered reply; duplicates: extra reports or deliveries; lost: accepted and missing any; absorbed: resends the platform's duplicate check dropped, WeCom's duplicate_check_interval or Feishu's uuid)\n%s\n", faultHeader)
 	for _, c := range table {
 		b.WriteString(c.String() + "\n")
 	}
@@ -195,14 +198,38 @@ func faultScenarios() []faultScenario {
 				t.Error("no send was held past the timeout")
 			}
 		},
+	}, {
+		name: "feishu",
+		proof: "Feishu events, each to both replicas at once, twice; PostgreSQL cut for 2 s; the API answers HTTP 500, " +
+			"expired tokens and 429 (x-ogw-ratelimit-reset): one row, one report, one reply each",
+		feishu: true,
+		race:   true,
+		fault: func(e *faultEnv) {
+			after(2 * time.Second)
+			e.lark.FailNextHTTP(http.StatusInternalServerError, 5)
+			after(2 * time.Second)
+			e.lark.ExpireTokens()
+			after(time.Second)
+			e.pg.Outage(2 * time.Second)
+			after(2 * time.Second)
+			e.lark.RateLimitNext(3, 2)
+		},
+		check: func(t *testing.T, e *faultEnv) {
+			if e.pg.Cuts() == 0 {
+				t.Error("the PostgreSQL outage cut no connection")
+			}
+		},
 	}}
 }
 
 // faultMsg is one message of the load: a count from user at customer.
 type faultMsg struct {
-	msgID, user, customer string
-	sealed                []byte
-	query                 string // msg_signature, timestamp and nonce
+	msgID    string // the platform message ID as stored (messages.platform_msg_id)
+	user     string // the user ID on the platform: a WeCom userid or a Feishu open_id
+	customer string
+	target   string // path and query of the callback
+	body     []byte
+	header   http.Header
 
 	accepted atomic.Bool
 }
@@ -217,11 +244,27 @@ type faultEnv struct {
 	redis    *chaos.Proxy
 	fake     *wecomtest.Server
 	api      *apiFront
+	lark     *feishutest.Server
+	feishu   bool // the load is Feishu's
 	replicas []*faultReplica
 	replEnv  []string
 	client   *http.Client
 
 	posts, answered200, refused atomic.Int64
+
+	codesMu sync.Mutex
+	codes   map[int]int // answers other than 200, by status; 0: no answer
+}
+
+// answered records a callback answer other than 200.
+func (e *faultEnv) answered(code int) {
+	e.refused.Add(1)
+	e.codesMu.Lock()
+	defer e.codesMu.Unlock()
+	if e.codes == nil {
+		e.codes = map[int]int{}
+	}
+	e.codes[code]++
 }
 
 // faultReplica is one `channelbot serve` process.
@@ -234,6 +277,7 @@ type faultReplica struct {
 func runFault(t *testing.T, bin, company string, sc faultScenario) faultCounts {
 	began := time.Now()
 	e := newFaultEnv(t, bin, company)
+	e.feishu = sc.feishu
 	msgs := e.messages()
 
 	var wg sync.WaitGroup
@@ -246,7 +290,7 @@ func runFault(t *testing.T, bin, company string, sc faultScenario) faultCounts {
 	e.settle(msgs)
 	c := e.count(msgs)
 	c.scenario, c.took = sc.name, time.Since(began)
-	t.Logf("%s\n%s", faultHeader, c)
+	t.Logf("%s\n%s\nanswers other than 200, by status (0: none): %v", faultHeader, c, e.codes)
 	if sc.check != nil {
 		sc.check(t, e)
 	}
@@ -280,6 +324,7 @@ func newFaultEnv(t *testing.T, bin, company string) *faultEnv {
 	}
 	e.fake = wecomtest.NewServer(t, tCorpID, tSecret, tAgentID)
 	e.api = newAPIFront(t, e.fake.URL())
+	e.lark = feishutest.NewServer(t, fAppID, fSecret)
 	e.replEnv = []string{
 		"DATABASE_URL=" + pgURL.String(),
 		"REDIS_URL=" + redisURL.String(),
@@ -290,11 +335,19 @@ func newFaultEnv(t *testing.T, bin, company string) *faultEnv {
 		"OUTBOX_LEASE=20s",
 		"WECOM_CORP_ID=" + tCorpID, fmt.Sprintf("WECOM_AGENT_ID=%d", tAgentID), "WECOM_SECRET=" + tSecret,
 		"WECOM_TOKEN=" + tToken, "WECOM_AES_KEY=" + tAESKey, "WECOM_API_BASE=" + e.api.srv.URL,
+		"FEISHU_APP_ID=" + fAppID, "FEISHU_APP_SECRET=" + fSecret, "FEISHU_VERIFICATION_TOKEN=" + fToken,
+		"FEISHU_ENCRYPT_KEY=" + fKey, "FEISHU_API_BASE=" + e.lark.URL(),
 	}
-	dir := t.TempDir()
+	// FAULT_LOGS=DIR keeps the replicas' logs there, one file per scenario and replica.
+	dir := os.Getenv("FAULT_LOGS")
+	if dir == "" {
+		dir = t.TempDir()
+	} else if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
 	for i := range 2 {
 		e.replicas = append(e.replicas, &faultReplica{name: fmt.Sprintf("replica%d", i), addr: freeAddr(t),
-			log: filepath.Join(dir, fmt.Sprintf("replica%d.log", i))})
+			log: filepath.Join(dir, fmt.Sprintf("%s-replica%d.log", strings.ReplaceAll(t.Name(), "/", "-"), i))})
 		e.start(i)
 	}
 	t.Cleanup(func() {
@@ -390,17 +443,27 @@ func (e *faultEnv) messages() []*faultMsg {
 	for c := range faultPerRep {
 		for r := range faultReps {
 			i := r*faultPerRep + c
-			m := &faultMsg{msgID: fmt.Sprint(base + int64(len(msgs))), user: fmt.Sprintf("rep%03d", r), customer: faultCustomer(i)}
-			now := time.Now().Unix()
-			xml := fmt.Sprintf(`<xml><ToUserName><![CDATA[%s]]></ToUserName><FromUserName><![CDATA[%s]]></FromUserName>`+
-				`<CreateTime>%d</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[盘点 %s 苹果汁 %d]]></Content>`+
-				`<MsgId>%s</MsgId><AgentID>%d</AgentID></xml>`, tCorpID, m.user, now, m.customer, 10+c, m.msgID, tAgentID)
-			sealed, err := crypto.Seal([]byte(xml), fmt.Sprint(now), rand.Text()[:10])
-			if err != nil {
-				e.t.Fatal(err)
+			m := &faultMsg{customer: faultCustomer(i)}
+			text := fmt.Sprintf("盘点 %s 苹果汁 %d", m.customer, 10+c)
+			if e.feishu {
+				ev := &feishutest.Msg{AppID: fAppID, Token: fToken, From: fmt.Sprintf("ou_rep%03d", r), Content: feishutest.Text(text)}
+				req := feishutest.Request(e.t, "/feishu/events", ev.JSON(), fKey)
+				m.msgID, m.user, m.target, m.header = ev.MessageID, ev.From, req.URL.RequestURI(), req.Header
+				m.body, _ = io.ReadAll(req.Body)
+			} else {
+				id := fmt.Sprint(base + int64(len(msgs)))
+				m.msgID, m.user = "msg:"+id, fmt.Sprintf("rep%03d", r) // wecom.Message.DedupKey
+				now := time.Now().Unix()
+				xml := fmt.Sprintf(`<xml><ToUserName><![CDATA[%s]]></ToUserName><FromUserName><![CDATA[%s]]></FromUserName>`+
+					`<CreateTime>%d</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[%s]]></Content>`+
+					`<MsgId>%s</MsgId><AgentID>%d</AgentID></xml>`, tCorpID, m.user, now, text, id, tAgentID)
+				sealed, err := crypto.Seal([]byte(xml), fmt.Sprint(now), rand.Text()[:10])
+				if err != nil {
+					e.t.Fatal(err)
+				}
+				req := wecomtest.CallbackRequest(e.t, "/wecom/callback", sealed)
+				m.target, m.header, m.body = req.URL.RequestURI(), req.Header, sealed
 			}
-			m.sealed = sealed
-			m.query = wecomtest.CallbackRequest(e.t, "/wecom/callback", sealed).URL.RawQuery
 			msgs = append(msgs, m)
 		}
 	}
@@ -411,16 +474,21 @@ func (e *faultEnv) messages() []*faultMsg {
 // there was no answer (refused, cut, or over WeCom's 5 s).
 func (e *faultEnv) post(m *faultMsg, i int) int {
 	e.posts.Add(1)
-	url := "http://" + e.replicas[i].addr + "/wecom/callback?" + m.query
-	resp, err := e.client.Post(url, "text/xml", bytes.NewReader(m.sealed))
+	req, err := http.NewRequest(http.MethodPost, "http://"+e.replicas[i].addr+m.target, bytes.NewReader(m.body))
 	if err != nil {
-		e.refused.Add(1)
+		e.t.Error(err)
+		return 0
+	}
+	req.Header = m.header.Clone()
+	resp, err := e.client.Do(req)
+	if err != nil {
+		e.answered(0)
 		return 0
 	}
 	_, _ = io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		e.refused.Add(1)
+		e.answered(resp.StatusCode)
 		return resp.StatusCode
 	}
 	e.answered200.Add(1)
@@ -501,8 +569,8 @@ func (e *faultEnv) replies(msgs []*faultMsg) map[string]int {
 		owner[m.customer] = m.user
 	}
 	n := map[string]int{}
-	for _, s := range e.fake.Sent() {
-		if cust, ok := repliedCustomer(s.Content); ok && owner[cust] == s.To {
+	for _, d := range e.delivered() {
+		if cust, ok := repliedCustomer(d.text); ok && owner[cust] == d.to {
 			n[cust]++
 		} else {
 			n[""]++
@@ -511,14 +579,43 @@ func (e *faultEnv) replies(msgs []*faultMsg) map[string]int {
 	return n
 }
 
-// repliedCustomer reads the customer from a count's receipt: "✅ 盘点已记录 #12 · 金华商行".
-func repliedCustomer(content string) (string, bool) {
-	first, _, _ := strings.Cut(content, "\n")
-	if !strings.Contains(first, "盘点已记录") {
-		return "", false
+// delivery is a message the fake platform delivered: to whom, and its text.
+type delivery struct{ to, text string }
+
+// delivered lists what the scenario's platform delivered.
+func (e *faultEnv) delivered() []delivery {
+	var out []delivery
+	if e.feishu {
+		for _, s := range e.lark.Sent() {
+			out = append(out, delivery{s.To, s.Title + "\n" + s.Text})
+		}
+		return out
 	}
-	_, cust, ok := strings.Cut(first, " · ")
-	return strings.TrimSpace(cust), ok
+	for _, s := range e.fake.Sent() {
+		out = append(out, delivery{s.To, s.Content})
+	}
+	return out
+}
+
+// absorbed counts resends the platform's duplicate check dropped (WeCom's
+// duplicate_check_interval, Feishu's uuid).
+func (e *faultEnv) absorbed() int {
+	if e.feishu {
+		return e.lark.Duplicates()
+	}
+	return e.fake.Duplicates()
+}
+
+// repliedCustomer reads the customer from a count's receipt, the line
+// "✅ 盘点已记录 #12 · 金华商行".
+func repliedCustomer(text string) (string, bool) {
+	for line := range strings.Lines(text) {
+		if strings.Contains(line, "盘点已记录") {
+			_, cust, ok := strings.Cut(line, " · ")
+			return strings.TrimSpace(cust), ok
+		}
+	}
+	return "", false
 }
 
 // count builds the scenario's line of the fault table from the database and the
@@ -547,17 +644,16 @@ func (e *faultEnv) count(msgs []*faultMsg) faultCounts {
 		}
 		return n
 	}
-	stored := perMsg(`SELECT platform_msg_id, count(*) FROM messages WHERE direction = 'in' AND platform = 'wecom' GROUP BY 1`)
+	stored := perMsg(`SELECT platform_msg_id, count(*) FROM messages WHERE direction = 'in' GROUP BY 1`)
 	reports := perMsg(`SELECT m.platform_msg_id, count(r.id) FROM reports r JOIN messages m ON m.id = r.message_id
 		WHERE r.deleted_at IS NULL GROUP BY 1`)
 	replied := e.replies(msgs)
 
-	c := faultCounts{sent: len(msgs), absorbed: e.fake.Duplicates(),
+	c := faultCounts{sent: len(msgs), absorbed: e.absorbed(),
 		posts: int(e.posts.Load()), answered200: int(e.answered200.Load()), refused: int(e.refused.Load())}
 	var problems []string
 	for _, m := range msgs {
-		key := "msg:" + m.msgID // the platform message ID as stored (wecom.Message.DedupKey)
-		s, r, p := stored[key], reports[key], replied[m.customer]
+		s, r, p := stored[m.msgID], reports[m.msgID], replied[m.customer]
 		c.duplicates += max(s-1, 0) + max(r-1, 0) + max(p-1, 0)
 		if s > 1 || r > 1 || p > 1 {
 			problems = append(problems, fmt.Sprintf("MsgId %s (%s, %s): %d rows, %d reports, %d replies", m.msgID, m.user, m.customer, s, r, p))
@@ -582,9 +678,9 @@ func (e *faultEnv) count(msgs []*faultMsg) faultCounts {
 	}
 	if other := replied[""]; other > 0 {
 		var texts []string
-		for _, s := range e.fake.Sent() {
-			if _, ok := repliedCustomer(s.Content); !ok && len(texts) < 3 {
-				texts = append(texts, fmt.Sprintf("%s: %q", s.To, s.Content))
+		for _, d := range e.delivered() {
+			if _, ok := repliedCustomer(d.text); !ok && len(texts) < 3 {
+				texts = append(texts, fmt.Sprintf("%s: %q", d.to, d.text))
 			}
 		}
 		t.Logf("%d deliveries that are no message's receipt, such as %s", other, strings.Join(texts, "; "))
@@ -671,7 +767,7 @@ func faultCompany(t *testing.T) string {
 	cs.WriteString("code,name,aliases,type,tier,region,owner,visit_days\n")
 	us.WriteString("id,name,role,manager,wecom_userid,feishu_open_id,customer,region,phone\n")
 	for r := range faultReps {
-		fmt.Fprintf(&us, "R%03d,代表%d,rep,,rep%03d,,,城东,\n", r, r, r)
+		fmt.Fprintf(&us, "R%03d,代表%d,rep,,rep%03d,ou_rep%03d,,城东,\n", r, r, r, r)
 		for c := range faultPerRep {
 			i := r*faultPerRep + c
 			fmt.Fprintf(&cs, "K%04d,%s,,经销商,A,城东,R%03d,10|25\n", i, faultCustomer(i), r)
