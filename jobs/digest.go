@@ -71,6 +71,8 @@ type repDay struct {
 	reported  bool
 	visited   map[int64]bool // customers visited
 	planned   int            // customers on the morning's visit list
+	done      int            // of those, visited today (by the rep or a colleague: not missed)
+	extra     int            // customers visited that were not on the list
 	counts    int64
 	orders    float64  // cases
 	delivered float64  // cases
@@ -99,7 +101,11 @@ func (j *Jobs) DailyDigest(ctx context.Context, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	reports, err := j.store.FindReports(ctx, models.ReportFilter{From: from, To: to, Kinds: exceptionStored(slices.Clone(models.VisitKinds)...)})
+	reports, err := j.store.FindReports(ctx, models.ReportFilter{From: from, To: to, Kinds: exceptionStored()})
+	if err != nil {
+		return err
+	}
+	visits, err := j.store.Visits(ctx, from, to, j.loc)
 	if err != nil {
 		return err
 	}
@@ -145,11 +151,9 @@ func (j *Jobs) DailyDigest(ctx context.Context, now time.Time) error {
 		}
 		return d
 	}
-	for _, r := range reports {
-		if r.Kind.IsVisit() && r.CustomerID != nil {
-			visited[*r.CustomerID] = true
-			rd(r.UserID).visited[*r.CustomerID] = true
-		}
+	for _, v := range visits {
+		visited[v.CustomerID] = true
+		rd(v.UserID).visited[v.CustomerID] = true
 	}
 	for _, k := range kinds {
 		d := rd(k.UserID)
@@ -168,11 +172,23 @@ func (j *Jobs) DailyDigest(ctx context.Context, now time.Time) error {
 			rd(o.UserID).delivered += p.Cases(o.Pieces)
 		}
 	}
+	for id, d := range days {
+		onList := map[int64]bool{}
+		for _, s := range lists[id] {
+			onList[s.Customer.ID] = true
+		}
+		for c := range d.visited {
+			if !onList[c] {
+				d.extra++
+			}
+		}
+	}
 	for id, list := range lists {
 		d := rd(id)
 		d.planned = len(list)
 		for _, s := range list {
 			if visited[s.Customer.ID] {
+				d.done++
 				continue
 			}
 			d.missedN++
@@ -338,7 +354,6 @@ func teamLines(team []*models.User, days map[string]*repDay) string {
 	var b strings.Builder
 	b.WriteString("**👥 各人**（订货、到货按箱）")
 	var total repDay
-	totalVisits := 0
 	for _, d := range rows {
 		mark := "✅"
 		switch {
@@ -347,21 +362,35 @@ func teamLines(team []*models.User, days map[string]*repDay) string {
 		case d.missedN > 0:
 			mark = "⚠️"
 		}
-		b.WriteString("\n" + d.user.Name + " " + d.user.ID + " " + mark + " " + dayFigures(len(d.visited), d))
-		totalVisits += len(d.visited)
+		b.WriteString("\n" + d.user.Name + " " + d.user.ID + " " + mark + " " + dayFigures(d))
 		total.planned += d.planned
+		total.done += d.done
+		total.extra += d.extra
 		total.counts += d.counts
 		total.orders += d.orders
 		total.delivered += d.delivered
 	}
-	b.WriteString("\n**合计 " + dayFigures(totalVisits, &total) + "**")
+	b.WriteString("\n**合计 " + dayFigures(&total) + "**")
 	return b.String()
 }
 
-// dayFigures is a day in numbers: visits done of planned and counts always, orders
-// and deliveries when there were any.
-func dayFigures(visits int, d *repDay) string {
-	parts := []string{fmt.Sprintf("拜访%d/%d", visits, d.planned), fmt.Sprintf("盘点%d", d.counts)}
+// dayFigures is a day in numbers: the visits of the morning's list done of those
+// due (拜访1/2), visits not on the list (计划外1), counts always, orders and
+// deliveries when there were any. With nothing due, only the visits made are
+// counted (计划外拜访1, 拜访0), never a ratio over zero.
+func dayFigures(d *repDay) string {
+	var parts []string
+	switch {
+	case d.planned == 0 && d.extra == 0:
+		parts = append(parts, "拜访0")
+	case d.planned == 0:
+		parts = append(parts, fmt.Sprintf("计划外拜访%d", d.extra))
+	case d.extra > 0:
+		parts = append(parts, fmt.Sprintf("拜访%d/%d", d.done, d.planned), fmt.Sprintf("计划外%d", d.extra))
+	default:
+		parts = append(parts, fmt.Sprintf("拜访%d/%d", d.done, d.planned))
+	}
+	parts = append(parts, fmt.Sprintf("盘点%d", d.counts))
 	if d.orders != 0 {
 		parts = append(parts, "订货"+num(d.orders))
 	}
@@ -409,12 +438,16 @@ func (j *Jobs) WeeklyDigest(ctx context.Context, now time.Time) error {
 			return nil, err
 		}
 		for _, k := range kinds {
-			switch k.Kind {
-			case models.KindVisit:
-				wt(k.UserID).visits += k.Reports
-			case models.KindStockCount:
+			if k.Kind == models.KindStockCount {
 				wt(k.UserID).counts += k.Reports
 			}
+		}
+		visits, err := j.store.Visits(ctx, from, to, j.loc)
+		if err != nil {
+			return nil, err
+		}
+		for _, v := range visits {
+			wt(v.UserID).visits++
 		}
 		ordered, err := j.store.OrderedPieces(ctx, from, to)
 		if err != nil {
