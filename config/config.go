@@ -48,9 +48,9 @@ const (
 	// EnvVisitDayEnd is a time of day, HH:MM in BOT_TIMEZONE: the working day,
 	// and with it the visit in progress, ends then.
 	EnvVisitDayEnd = "BOT_VISIT_DAY_END"
-	EnvLogLevel         = "LOG_LEVEL"   // debug, info, warn or error
-	EnvLogFormat        = "LOG_FORMAT"  // json or text
-	EnvAdminToken       = "ADMIN_TOKEN" // secret; optional
+	EnvLogLevel    = "LOG_LEVEL"   // debug, info, warn or error
+	EnvLogFormat   = "LOG_FORMAT"  // json or text
+	EnvAdminToken  = "ADMIN_TOKEN" // secret; optional
 	// EnvMigrateOnStart is true or false: whether commands bring a PostgreSQL
 	// schema up to date by themselves (SQLite always is).
 	EnvMigrateOnStart = "MIGRATE_ON_START"
@@ -88,10 +88,10 @@ const (
 	DefaultCorrectionWindow = 30 * time.Minute
 	// DefaultVisitDayEnd is BOT_VISIT_DAY_END's default, 20:00, as time after
 	// midnight.
-	DefaultVisitDayEnd = 20 * time.Hour
-	DefaultWeComAPIBase     = "https://qyapi.weixin.qq.com"
-	DefaultWeComAppRate     = 6000
-	DefaultFeishuAPIBase    = "https://open.feishu.cn"
+	DefaultVisitDayEnd   = 20 * time.Hour
+	DefaultWeComAPIBase  = "https://qyapi.weixin.qq.com"
+	DefaultWeComAppRate  = 6000
+	DefaultFeishuAPIBase = "https://open.feishu.cn"
 )
 
 // Database drivers returned by Config.DatabaseDriver.
