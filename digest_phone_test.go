@@ -160,7 +160,7 @@ func TestDigestsFitAPhone(t *testing.T) {
 	checkPhone(t, "daily digest", text)
 	// Exceptions first, then one line per rep, then the total.
 	inOrderText(t, text, "📊 日报 12月1日（周二）", "王建华组 10人", "⚠️ 异常",
-		"🔇 没报 ", "吴敏", "🔴 断货 2", "张记商贸 苹果汁1L · 李明", "💰 乱价 2", "北郊小食品批发市场刘姐 苹果汁1L", "🚨 冲货 1", "北郊 橙汁1L · 孙磊", "📣 客诉 1",
+		"🔇 没报 ", "吴敏", "🔴 断货 2", "张记商贸 苹果汁1L 👉进货75箱 · 李明", "💰 乱价 2", "北郊小食品批发市场刘姐 苹果汁1L", "🚨 冲货 1", "北郊 橙汁1L · 孙磊", "📣 客诉 1",
 		"🚶 漏拜访", "🤝 承诺逾期 1", "已过期4天 · 赵强",
 		"👥 各人", "吴敏 R07 🔇 拜访0/2 · 盘点0", "合计 ")
 	// A rep's line too long for the bubble goes on in the next, indented.

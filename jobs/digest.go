@@ -81,7 +81,8 @@ type repDay struct {
 }
 
 // DailyDigest sends each manager the day of their team (18:30 on working days):
-// exceptions first — who reported nothing (谁没报), stock-outs, price violations
+// exceptions first — who reported nothing (谁没报), stock-outs (the day's zero
+// counts the stock engine says are still out, with its 建议进货), price violations
 // (乱价), cross-region goods (冲货), complaints, visits missed against plan and
 // cadence, promises overdue — then per rep the visits done against the morning's
 // list, counts, and orders and deliveries in cases, with the team total.
@@ -115,6 +116,10 @@ func (j *Jobs) DailyDigest(ctx context.Context, now time.Time) error {
 		return err
 	}
 	zero, err := j.store.ZeroCounts(ctx, from, now, models.CountFilter{})
+	if err != nil {
+		return err
+	}
+	outs, err := j.outsOf(ctx, cat, indexCatalog(cat), zero, now)
 	if err != nil {
 		return err
 	}
@@ -228,15 +233,15 @@ func (j *Jobs) DailyDigest(ctx context.Context, now time.Time) error {
 		if len(silent) > 0 {
 			ex = append(ex, fmt.Sprintf("🔇 没报 %d人：%s", len(silent), strings.Join(silent, "、")))
 		}
-		var outs []string
-		for _, z := range zero {
-			cu := items.customers[z.CustomerID]
-			if cu == nil || !in[cu.OwnerID] && !in[z.UserID] {
+		var outLines []string
+		for _, o := range outs {
+			cu := o.a.Customer
+			if !in[cu.OwnerID] && !in[o.z.UserID] {
 				continue
 			}
-			outs = append(outs, cu.Name+" "+items.productName(&z.ProductID)+" · "+nameOf(users, z.UserID))
+			outLines = append(outLines, outLine(o.a)+" · "+nameOf(users, o.z.UserID))
 		}
-		section("🔴 断货", outs)
+		section("🔴 断货", outLines)
 		listed := make([][]string, len(exceptionKinds))
 		for _, r := range reports {
 			i := exceptionKind(r)
@@ -292,6 +297,16 @@ func (j *Jobs) DailyDigest(ctx context.Context, now time.Time) error {
 		}
 	}
 	return e.done(ctx)
+}
+
+// outLine is a stock-out in a digest: where, what, and the engine's 建议进货, as
+// the stock-outs job said it: 张记商贸 苹果汁1L 👉进货12箱.
+func outLine(a stockAlert) string {
+	s := a.Customer.Name + " " + a.Product.Name
+	if a.Suggest > 0 {
+		return s + fmt.Sprintf(" 👉进货%d%s", a.Suggest, unitOf(a.Product))
+	}
+	return s + " 👉按经验补货"
 }
 
 func missedOf(d *repDay) int {
