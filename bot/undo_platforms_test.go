@@ -45,7 +45,6 @@ func TestUndoStaysInItsConversation(t *testing.T) {
 	// A WeCom order; 撤销 on Feishu has nothing of its own left to undo.
 	wantIn(t, wecom("10:20", "订货 张老板 苹果汁 5"), "订货已记录 #3")
 	none := feishu("10:21", "撤销")
-	t.Logf("%q", none)
 	wantNotIn(t, none, "已撤销", "#3")
 	if a := alive(); !a[3] {
 		t.Errorf("撤销 on Feishu undid the WeCom order #3")
