@@ -316,7 +316,7 @@ func (e *environment) openApp(ctx context.Context, c commonFlags) (*app, error) 
 	// reply and the next morning's warnings agree.
 	stockOpts := bot.WithStock(bot.StockSettings{Planner: newJobs(a), LeadDays: cfg.Jobs.LeadDays, HistoryDays: cfg.Jobs.HistoryDays})
 	if a.bot, err = bot.New(ctx, a.store, a.state, a.log, cfg.Timezone, bot.WithTextLimits(textLimits()), stockOpts,
-		bot.WithCorrectionWindow(cfg.CorrectionWindow)); err != nil {
+		bot.WithCorrectionWindow(cfg.CorrectionWindow), bot.WithVisitDayEnd(cfg.VisitDayEnd)); err != nil {
 		return nil, errors.Join(err, a.close())
 	}
 	return a, nil

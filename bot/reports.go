@@ -109,11 +109,27 @@ func (t *turn) forgetVisit(code string) error {
 	return nil
 }
 
-// applyVisit fills in the customer of the visit in progress when a report names none.
+// applyVisit fills in the customer of the visit in progress when a report names none,
+// nor a place when its kind may say one instead.
 // The parser reads the first unknown words of a complaint, suggestion or promise
 // as a customer's name ("客诉 送货慢"); during a visit they are what was said.
 func (t *turn) applyVisit(res *parser.Result) error {
-	if res.Customer != nil || len(res.Candidates) > 0 || len(res.Problems) == 0 {
+	if res.Customer != nil || len(res.Candidates) > 0 {
+		return nil
+	}
+	if k, ok := parser.KindOf(res.Intent); ok && k.Needs&parser.CarriesCustomer == 0 && res.Place == "" && res.CustomerText == "" {
+		// 冲货 苹果汁 30, 竞品 康师傅 冰红茶: a kind that may say where, said neither a
+		// customer nor a place: it is where the rep is.
+		cu, err := t.visit()
+		if err != nil || cu == nil {
+			return err
+		}
+		res.Customer = cu
+		t.fromVisit, t.fromVisitWhere = cu, true
+		res.Problems = dropProblem(res.Problems, parser.ProblemPlaceMissing)
+		return nil
+	}
+	if len(res.Problems) == 0 {
 		return nil
 	}
 	i, code := -1, parser.ProblemCustomerMissing

@@ -91,6 +91,9 @@ type turn struct {
 	// fromVisit is the customer of the visit in progress when the message named
 	// none: the receipt says so, so that a misfiling shows at once.
 	fromVisit *models.Customer
+	// fromVisitWhere says the report's kind takes a customer or a place (冲货, 竞品)
+	// and it named neither.
+	fromVisitWhere bool
 	// notes are lines added to the receipt: where the customer came from, whose it is.
 	notes   []string
 	unvisit string // the customer code of a visit undone, to forget
@@ -335,7 +338,11 @@ func (t *turn) askCustomer(res *parser.Result, opts handleOpts) {
 func (t *turn) receiptNotes() string {
 	lines := slices.Clone(t.notes)
 	if cu := t.fromVisit; cu != nil {
-		lines = append(lines, fmt.Sprintf("📍 没写客户，按正在拜访的 %s 记。不对请回复「撤销」后重发。", cu.Name))
+		what := "客户"
+		if t.fromVisitWhere {
+			what = "在哪里"
+		}
+		lines = append(lines, fmt.Sprintf("📍 没写%s，按正在拜访的 %s 记。不对请回复「撤销」后重发。", what, cu.Name))
 	}
 	return strings.Join(lines, "\n")
 }

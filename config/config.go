@@ -45,9 +45,12 @@ const (
 	// EnvCorrectionWindow is a Go duration, 0 for none: a second count of a
 	// product at a customer within it corrects the first.
 	EnvCorrectionWindow = "BOT_CORRECTION_WINDOW"
-	EnvLogLevel         = "LOG_LEVEL"   // debug, info, warn or error
-	EnvLogFormat        = "LOG_FORMAT"  // json or text
-	EnvAdminToken       = "ADMIN_TOKEN" // secret; optional
+	// EnvVisitDayEnd is a time of day, HH:MM in BOT_TIMEZONE: the working day,
+	// and with it the visit in progress, ends then.
+	EnvVisitDayEnd = "BOT_VISIT_DAY_END"
+	EnvLogLevel    = "LOG_LEVEL"   // debug, info, warn or error
+	EnvLogFormat   = "LOG_FORMAT"  // json or text
+	EnvAdminToken  = "ADMIN_TOKEN" // secret; optional
 	// EnvMigrateOnStart is true or false: whether commands bring a PostgreSQL
 	// schema up to date by themselves (SQLite always is).
 	EnvMigrateOnStart = "MIGRATE_ON_START"
@@ -83,9 +86,12 @@ const (
 	DefaultTimezone    = "Asia/Shanghai"
 	// DefaultCorrectionWindow is BOT_CORRECTION_WINDOW's default.
 	DefaultCorrectionWindow = 30 * time.Minute
-	DefaultWeComAPIBase     = "https://qyapi.weixin.qq.com"
-	DefaultWeComAppRate     = 6000
-	DefaultFeishuAPIBase    = "https://open.feishu.cn"
+	// DefaultVisitDayEnd is BOT_VISIT_DAY_END's default, 20:00, as time after
+	// midnight.
+	DefaultVisitDayEnd   = 20 * time.Hour
+	DefaultWeComAPIBase  = "https://qyapi.weixin.qq.com"
+	DefaultWeComAppRate  = 6000
+	DefaultFeishuAPIBase = "https://open.feishu.cn"
 )
 
 // Database drivers returned by Config.DatabaseDriver.
@@ -175,6 +181,9 @@ type Config struct {
 	// the same product at the same customer within it replaces the first (a
 	// correction, not a sales period). 0 turns corrections off.
 	CorrectionWindow time.Duration
+	// VisitDayEnd is BOT_VISIT_DAY_END (HH:MM, default 20:00) as time after
+	// midnight: a visit in progress lasts until then on the day it began.
+	VisitDayEnd time.Duration
 	// LogLevel is LOG_LEVEL: debug, info, warn or error.
 	LogLevel slog.Level
 	// LogFormat is LOG_FORMAT: LogFormatJSON or LogFormatText.
@@ -256,6 +265,7 @@ func Default() *Config {
 		Timezone:         loc,
 		TimezoneName:     DefaultTimezone,
 		CorrectionWindow: DefaultCorrectionWindow,
+		VisitDayEnd:      DefaultVisitDayEnd,
 		LogLevel:         slog.LevelInfo,
 		MigrateOnStart:   true,
 		LogFormat:        LogFormatJSON,
@@ -291,6 +301,7 @@ func load(getenv func(string) string, readFile func(string) ([]byte, error)) (*C
 	l.string(EnvListenAddr, &c.ListenAddr)
 	l.timezone(EnvTimezone, &c.Timezone, &c.TimezoneName)
 	l.span(EnvCorrectionWindow, &c.CorrectionWindow, true)
+	l.clock(EnvVisitDayEnd, &c.VisitDayEnd)
 	l.logLevel(EnvLogLevel, &c.LogLevel)
 	l.choice(EnvLogFormat, &c.LogFormat, LogFormatJSON, LogFormatText)
 	l.secret(EnvAdminToken, &c.AdminToken)
@@ -466,6 +477,9 @@ func (c *Config) validate(skip map[string]bool) []error {
 	check(EnvLogFormat, checkChoice(EnvLogFormat, c.LogFormat, LogFormatJSON, LogFormatText))
 	if c.CorrectionWindow < 0 || c.CorrectionWindow > 24*time.Hour {
 		check(EnvCorrectionWindow, fmt.Errorf("config: %s=%s: want from 0 to 24h", EnvCorrectionWindow, c.CorrectionWindow))
+	}
+	if c.VisitDayEnd <= 0 || c.VisitDayEnd > 24*time.Hour {
+		check(EnvVisitDayEnd, fmt.Errorf("config: %s=%s: want a time of day from 00:01 to 24:00", EnvVisitDayEnd, c.VisitDayEnd))
 	}
 
 	// WeCom.
@@ -720,6 +734,7 @@ func (c *Config) LogValue() slog.Value {
 		slog.String("listen_addr", c.ListenAddr),
 		slog.String("timezone", c.TimezoneName),
 		slog.Duration("correction_window", c.CorrectionWindow),
+		slog.String("visit_day_end", FormatClock(c.VisitDayEnd)),
 		slog.String("log_level", c.LogLevel.String()),
 		slog.String("log_format", c.LogFormat),
 		slog.Bool("admin_token", c.AdminToken != ""),
@@ -1003,6 +1018,45 @@ func (l *loader) span(key string, dst *time.Duration, zeroOK bool) {
 		return
 	}
 	*dst = d
+}
+
+// clock reads a time of day, HH:MM (H:MM too), from 00:01 to 24:00, as the time
+// after midnight.
+func (l *loader) clock(key string, dst *time.Duration) {
+	raw := l.getenv(key)
+	if raw == "" {
+		return
+	}
+	d, ok := parseClock(strings.TrimSpace(raw))
+	if !ok {
+		l.fail(key, fmt.Errorf("config: %s=%q: want a time of day from 00:01 to 24:00 such as 20:00", key, raw))
+		return
+	}
+	*dst = d
+}
+
+// parseClock parses HH:MM into the time after midnight; ok is false unless it is
+// from 00:01 to 24:00.
+func parseClock(v string) (time.Duration, bool) {
+	hh, mm, found := strings.Cut(v, ":")
+	if !found || len(hh) < 1 || len(hh) > 2 || len(mm) != 2 {
+		return 0, false
+	}
+	h, err1 := strconv.Atoi(hh)
+	m, err2 := strconv.Atoi(mm)
+	if err1 != nil || err2 != nil || h < 0 || m < 0 || m > 59 || strings.ContainsAny(v, "+- ") {
+		return 0, false
+	}
+	d := time.Duration(h)*time.Hour + time.Duration(m)*time.Minute
+	if d <= 0 || d > 24*time.Hour {
+		return 0, false
+	}
+	return d, true
+}
+
+// FormatClock writes a time after midnight as HH:MM.
+func FormatClock(d time.Duration) string {
+	return fmt.Sprintf("%02d:%02d", int(d/time.Hour), int(d%time.Hour/time.Minute))
 }
 
 // dates reads a list of days, YYYY-MM-DD, separated by commas or white space.

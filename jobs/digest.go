@@ -71,6 +71,8 @@ type repDay struct {
 	reported  bool
 	visited   map[int64]bool // customers visited
 	planned   int            // customers on the morning's visit list
+	done      int            // of those, visited today (by the rep or a colleague: not missed)
+	extra     int            // customers visited that were not on the list
 	counts    int64
 	orders    float64  // cases
 	delivered float64  // cases
@@ -79,7 +81,8 @@ type repDay struct {
 }
 
 // DailyDigest sends each manager the day of their team (18:30 on working days):
-// exceptions first — who reported nothing (谁没报), stock-outs, price violations
+// exceptions first — who reported nothing (谁没报), stock-outs (the day's zero
+// counts the stock engine says are still out, with its 建议进货), price violations
 // (乱价), cross-region goods (冲货), complaints, visits missed against plan and
 // cadence, promises overdue — then per rep the visits done against the morning's
 // list, counts, and orders and deliveries in cases, with the team total.
@@ -99,7 +102,11 @@ func (j *Jobs) DailyDigest(ctx context.Context, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	reports, err := j.store.FindReports(ctx, models.ReportFilter{From: from, To: to, Kinds: exceptionStored(slices.Clone(models.VisitKinds)...)})
+	reports, err := j.store.FindReports(ctx, models.ReportFilter{From: from, To: to, Kinds: exceptionStored()})
+	if err != nil {
+		return err
+	}
+	visits, err := j.store.Visits(ctx, from, to, j.loc)
 	if err != nil {
 		return err
 	}
@@ -109,6 +116,10 @@ func (j *Jobs) DailyDigest(ctx context.Context, now time.Time) error {
 		return err
 	}
 	zero, err := j.store.ZeroCounts(ctx, from, now, models.CountFilter{})
+	if err != nil {
+		return err
+	}
+	outs, err := j.outsOf(ctx, cat, indexCatalog(cat), zero, now)
 	if err != nil {
 		return err
 	}
@@ -145,11 +156,9 @@ func (j *Jobs) DailyDigest(ctx context.Context, now time.Time) error {
 		}
 		return d
 	}
-	for _, r := range reports {
-		if r.Kind.IsVisit() && r.CustomerID != nil {
-			visited[*r.CustomerID] = true
-			rd(r.UserID).visited[*r.CustomerID] = true
-		}
+	for _, v := range visits {
+		visited[v.CustomerID] = true
+		rd(v.UserID).visited[v.CustomerID] = true
 	}
 	for _, k := range kinds {
 		d := rd(k.UserID)
@@ -168,11 +177,23 @@ func (j *Jobs) DailyDigest(ctx context.Context, now time.Time) error {
 			rd(o.UserID).delivered += p.Cases(o.Pieces)
 		}
 	}
+	for id, d := range days {
+		onList := map[int64]bool{}
+		for _, s := range lists[id] {
+			onList[s.Customer.ID] = true
+		}
+		for c := range d.visited {
+			if !onList[c] {
+				d.extra++
+			}
+		}
+	}
 	for id, list := range lists {
 		d := rd(id)
 		d.planned = len(list)
 		for _, s := range list {
 			if visited[s.Customer.ID] {
+				d.done++
 				continue
 			}
 			d.missedN++
@@ -212,15 +233,15 @@ func (j *Jobs) DailyDigest(ctx context.Context, now time.Time) error {
 		if len(silent) > 0 {
 			ex = append(ex, fmt.Sprintf("🔇 没报 %d人：%s", len(silent), strings.Join(silent, "、")))
 		}
-		var outs []string
-		for _, z := range zero {
-			cu := items.customers[z.CustomerID]
-			if cu == nil || !in[cu.OwnerID] && !in[z.UserID] {
+		var outLines []string
+		for _, o := range outs {
+			cu := o.a.Customer
+			if !in[cu.OwnerID] && !in[o.z.UserID] {
 				continue
 			}
-			outs = append(outs, cu.Name+" "+items.productName(&z.ProductID)+" · "+nameOf(users, z.UserID))
+			outLines = append(outLines, outLine(o.a)+" · "+nameOf(users, o.z.UserID))
 		}
-		section("🔴 断货", outs)
+		section("🔴 断货", outLines)
 		listed := make([][]string, len(exceptionKinds))
 		for _, r := range reports {
 			i := exceptionKind(r)
@@ -276,6 +297,16 @@ func (j *Jobs) DailyDigest(ctx context.Context, now time.Time) error {
 		}
 	}
 	return e.done(ctx)
+}
+
+// outLine is a stock-out in a digest: where, what, and the engine's 建议进货, as
+// the stock-outs job said it: 张记商贸 苹果汁1L 👉进货12箱.
+func outLine(a stockAlert) string {
+	s := a.Customer.Name + " " + a.Product.Name
+	if a.Suggest > 0 {
+		return s + fmt.Sprintf(" 👉进货%d%s", a.Suggest, unitOf(a.Product))
+	}
+	return s + " 👉按经验补货"
 }
 
 func missedOf(d *repDay) int {
@@ -338,7 +369,6 @@ func teamLines(team []*models.User, days map[string]*repDay) string {
 	var b strings.Builder
 	b.WriteString("**👥 各人**（订货、到货按箱）")
 	var total repDay
-	totalVisits := 0
 	for _, d := range rows {
 		mark := "✅"
 		switch {
@@ -347,21 +377,35 @@ func teamLines(team []*models.User, days map[string]*repDay) string {
 		case d.missedN > 0:
 			mark = "⚠️"
 		}
-		b.WriteString("\n" + d.user.Name + " " + d.user.ID + " " + mark + " " + dayFigures(len(d.visited), d))
-		totalVisits += len(d.visited)
+		b.WriteString("\n" + d.user.Name + " " + d.user.ID + " " + mark + " " + dayFigures(d))
 		total.planned += d.planned
+		total.done += d.done
+		total.extra += d.extra
 		total.counts += d.counts
 		total.orders += d.orders
 		total.delivered += d.delivered
 	}
-	b.WriteString("\n**合计 " + dayFigures(totalVisits, &total) + "**")
+	b.WriteString("\n**合计 " + dayFigures(&total) + "**")
 	return b.String()
 }
 
-// dayFigures is a day in numbers: visits done of planned and counts always, orders
-// and deliveries when there were any.
-func dayFigures(visits int, d *repDay) string {
-	parts := []string{fmt.Sprintf("拜访%d/%d", visits, d.planned), fmt.Sprintf("盘点%d", d.counts)}
+// dayFigures is a day in numbers: the visits of the morning's list done of those
+// due (拜访1/2), visits not on the list (计划外1), counts always, orders and
+// deliveries when there were any. With nothing due, only the visits made are
+// counted (计划外拜访1, 拜访0), never a ratio over zero.
+func dayFigures(d *repDay) string {
+	var parts []string
+	switch {
+	case d.planned == 0 && d.extra == 0:
+		parts = append(parts, "拜访0")
+	case d.planned == 0:
+		parts = append(parts, fmt.Sprintf("计划外拜访%d", d.extra))
+	case d.extra > 0:
+		parts = append(parts, fmt.Sprintf("拜访%d/%d", d.done, d.planned), fmt.Sprintf("计划外%d", d.extra))
+	default:
+		parts = append(parts, fmt.Sprintf("拜访%d/%d", d.done, d.planned))
+	}
+	parts = append(parts, fmt.Sprintf("盘点%d", d.counts))
 	if d.orders != 0 {
 		parts = append(parts, "订货"+num(d.orders))
 	}
@@ -409,12 +453,16 @@ func (j *Jobs) WeeklyDigest(ctx context.Context, now time.Time) error {
 			return nil, err
 		}
 		for _, k := range kinds {
-			switch k.Kind {
-			case models.KindVisit:
-				wt(k.UserID).visits += k.Reports
-			case models.KindStockCount:
+			if k.Kind == models.KindStockCount {
 				wt(k.UserID).counts += k.Reports
 			}
+		}
+		visits, err := j.store.Visits(ctx, from, to, j.loc)
+		if err != nil {
+			return nil, err
+		}
+		for _, v := range visits {
+			wt(v.UserID).visits++
 		}
 		ordered, err := j.store.OrderedPieces(ctx, from, to)
 		if err != nil {

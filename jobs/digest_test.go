@@ -78,8 +78,8 @@ func TestDailyDigest(t *testing.T) {
 			t.Fatalf("M02 got %q", m02)
 		}
 		inOrder(t, m02[0], "**📊 日报 11月23日（周一）**\n刘经理组 2人", "🔇 没报 1人：孙磊",
-			"🔴 断货 1\n永辉城西店 苹果汁1L · 陈静", "🚨 冲货 1\n北郊 矿泉水550ml · 陈静", "🚶 漏拜访 1家\n华联 逾期39天 · 孙磊",
-			"**👥 各人**", "孙磊 R04 🔇 拜访0/1 · 盘点0", "陈静 R03 ✅ 拜访1/0 · 盘点1", "**合计 拜访1/1 · 盘点1**") // the count is a visit
+			"🔴 断货 1\n永辉城西店 苹果汁1L 👉按经验补货\n\u3000陈静", "🚨 冲货 1\n北郊 矿泉水550ml · 陈静", "🚶 漏拜访 1家\n华联 逾期39天 · 孙磊",
+			"**👥 各人**", "孙磊 R04 🔇 拜访0/1 · 盘点0", "陈静 R03 ✅ 计划外拜访1 · 盘点1", "**合计 拜访0/1 · 计划外1 · 盘点1**") // the count is a visit, not on the list
 		mustNotContain(t, m02[0], "乱价", "客诉", "承诺逾期")
 		// Reps get no digest.
 		if got := f.sentBy("R01", NameDailyDigest); len(got) != 0 {
@@ -149,10 +149,10 @@ func TestWeeklyDigest(t *testing.T) {
 			"",
 			"**👥 各人**（订货、到货按箱）",
 			"赵强 R02 拜访0 · 盘点0",
-			"李明 R01 拜访3 · 盘点0 · 订货16",
+			"李明 R01 拜访4 · 盘点0 · 订货16", // 3 visits, and the order at C001 on Sunday
 			"",
 			"**📈 合计** 上周（比前一周）",
-			"拜访 3（+2）",
+			"拜访 4（+1）", // the week before: a visit, a count and a delivery, on three days
 			"盘点 0（−1）",
 			"订货 16（+16）",
 			"到货 0（−10）",

@@ -301,46 +301,10 @@ func (j *Jobs) stockOuts(ctx context.Context, now, since time.Time, f models.Cou
 	if err != nil {
 		return err
 	}
-	// Those customers through the stock engine, as the count reply saw them: the
-	// same next visit and the same fallback rates, for the same suggested order.
 	items := indexCatalog(cat)
-	hsince := now.AddDate(0, 0, -j.cfg.HistoryDays)
-	hist, err := stock.Load(ctx, j.store, hsince, now, models.CountFilter{CustomerIDs: cids, ProductIDs: f.ProductIDs})
+	outs, err := j.outsOf(ctx, cat, items, fresh, now)
 	if err != nil {
 		return err
-	}
-	types := map[string]bool{}
-	for _, id := range cids {
-		if cu := items.customers[id]; cu != nil && cu.Type != "" {
-			types[cu.Type] = true
-		}
-	}
-	var peers []int64
-	for i := range cat.Customers {
-		if types[cat.Customers[i].Type] {
-			peers = append(peers, cat.Customers[i].ID)
-		}
-	}
-	var pids []int64
-	for _, z := range fresh {
-		pids = append(pids, z.ProductID)
-	}
-	slices.Sort(pids)
-	similar := map[stock.SimilarKey]float64{}
-	if len(peers) > 0 {
-		ph, err := stock.Load(ctx, j.store, hsince, now, models.CountFilter{CustomerIDs: peers, ProductIDs: slices.Compact(pids)})
-		if err != nil {
-			return err
-		}
-		similar = j.similarRates(ph, items)
-	}
-	plans, err := j.stockPlans(ctx, now)
-	if err != nil {
-		return err
-	}
-	est := map[[2]int64]stock.Result{}
-	for _, r := range j.assess(hist, items, plans, similar, now) {
-		est[[2]int64{r.Count.CustomerID, r.Product.ID}] = r
 	}
 	users := indexUsers(cat)
 	today := DayOf(now, j.loc)
@@ -355,16 +319,8 @@ func (j *Jobs) stockOuts(ctx context.Context, now, since time.Time, f models.Cou
 	}
 	groups := map[string]*group{}
 	var keys []string
-	for _, z := range fresh {
-		cu, p := items.customers[z.CustomerID], items.products[z.ProductID]
-		if cu == nil || p == nil {
-			continue
-		}
-		r, ok := est[[2]int64{z.CustomerID, z.ProductID}]
-		if !ok || r.Count.ID != z.ID {
-			r = stock.Assess(stock.Input{History: stock.History{CustomerID: cu.ID, ProductID: p.ID, Counts: []models.CountPoint{z}}, Product: p, Now: now, Loc: j.loc, LeadDays: j.cfg.LeadDays})
-		}
-		a, _ := j.alertOf(r, cu)
+	for _, o := range outs {
+		z, cu, p, a := o.z, o.a.Customer, o.a.Product, o.a
 		e.warn(models.Warning{CustomerID: cu.ID, ProductID: p.ID, Kind: warnStock, Level: levelOut})
 		m := users.managerOf(cu, z.UserID)
 		if m == nil {
@@ -394,5 +350,79 @@ func (j *Jobs) stockOuts(ctx context.Context, now, since time.Time, f models.Cou
 		}
 		e.send(g.manager, strings.TrimPrefix(k, g.manager.ID+":"), b.String())
 	}
-	return e.done(ctx, "stock_outs", len(fresh))
+	return e.done(ctx, "stock_outs", len(outs))
+}
+
+// stockOut is a stock-out now, as the engine sees it: a count of zero with
+// nothing received since (stock.LevelOut), and its warning.
+type stockOut struct {
+	z models.CountPoint
+	a stockAlert
+}
+
+// outsOf runs the stock engine on zero counts (from ZeroCounts) as of now, as the
+// count reply saw them (the same next visit, the same fallback rates, the same
+// suggested order), and returns those it says are out, in zero's order. The
+// stock-outs job and the daily digest both list what it returns.
+func (j *Jobs) outsOf(ctx context.Context, cat *models.Catalog, items catalogIndex, zero []models.CountPoint, now time.Time) ([]stockOut, error) {
+	if len(zero) == 0 {
+		return nil, nil
+	}
+	var cids, pids []int64
+	for _, z := range zero {
+		cids, pids = append(cids, z.CustomerID), append(pids, z.ProductID)
+	}
+	slices.Sort(cids)
+	slices.Sort(pids)
+	cids, pids = slices.Compact(cids), slices.Compact(pids)
+	hsince := now.AddDate(0, 0, -j.cfg.HistoryDays)
+	hist, err := stock.Load(ctx, j.store, hsince, now, models.CountFilter{CustomerIDs: cids, ProductIDs: pids})
+	if err != nil {
+		return nil, err
+	}
+	types := map[string]bool{}
+	for _, id := range cids {
+		if cu := items.customers[id]; cu != nil && cu.Type != "" {
+			types[cu.Type] = true
+		}
+	}
+	var peers []int64
+	for i := range cat.Customers {
+		if types[cat.Customers[i].Type] {
+			peers = append(peers, cat.Customers[i].ID)
+		}
+	}
+	similar := map[stock.SimilarKey]float64{}
+	if len(peers) > 0 {
+		ph, err := stock.Load(ctx, j.store, hsince, now, models.CountFilter{CustomerIDs: peers, ProductIDs: pids})
+		if err != nil {
+			return nil, err
+		}
+		similar = j.similarRates(ph, items)
+	}
+	plans, err := j.stockPlans(ctx, now)
+	if err != nil {
+		return nil, err
+	}
+	est := map[[2]int64]stock.Result{}
+	for _, r := range j.assess(hist, items, plans, similar, now) {
+		est[[2]int64{r.Count.CustomerID, r.Product.ID}] = r
+	}
+	var out []stockOut
+	for _, z := range zero {
+		cu, p := items.customers[z.CustomerID], items.products[z.ProductID]
+		if cu == nil || p == nil {
+			continue
+		}
+		r, ok := est[[2]int64{z.CustomerID, z.ProductID}]
+		if !ok || r.Count.ID != z.ID {
+			r = stock.Assess(stock.Input{History: stock.History{CustomerID: cu.ID, ProductID: p.ID, Counts: []models.CountPoint{z}}, Product: p, Now: now, Loc: j.loc, LeadDays: j.cfg.LeadDays})
+		}
+		if r.Level != stock.LevelOut {
+			continue
+		}
+		a, _ := j.alertOf(r, cu)
+		out = append(out, stockOut{z: z, a: a})
+	}
+	return out, nil
 }
