@@ -43,13 +43,13 @@ type Message struct {
 	// request goes out (StartAttempt), so a resend after a crash is recognised.
 	FirstAttemptAt *time.Time
 	LastAttemptAt  *time.Time
-	LeaseUntil    *time.Time
-	LastError     string
-	SentAt        *time.Time
-	Markdown      bool
-	Buttons       Buttons
-	Quote         string // the platform message ID a reply quotes
-	Payload       string // what a non-text message carries (location, media), as JSON
+	LeaseUntil     *time.Time
+	LastError      string
+	SentAt         *time.Time
+	Markdown       bool
+	Buttons        Buttons
+	Quote          string // the platform message ID a reply quotes
+	Payload        string // what a non-text message carries (location, media), as JSON
 }
 
 // Delivery statuses of messages.

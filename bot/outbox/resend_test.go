@@ -99,7 +99,7 @@ type platformCase struct {
 	limits   outbox.Limits
 	// start returns the adapter on a fake whose clock is now, and the fake's
 	// lose-the-next-answer, delivered-count and duplicates-count.
-	start func(t *testing.T, now func() time.Time) (s outbox.Sender, lose func(int), sent func() int, dups func() int, check func(t *testing.T, key string))
+	start  func(t *testing.T, now func() time.Time) (s outbox.Sender, lose func(int), sent func() int, dups func() int, check func(t *testing.T, key string))
 	inside time.Duration // a wait that stays inside the duplicate window
 }
 
