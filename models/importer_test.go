@@ -617,9 +617,13 @@ func TestReadTableCSV(t *testing.T) {
 	}
 	s := openImportTestStore(t)
 	_, err = s.ImportFile(context.Background(), ImportProducts, path)
-	if ie := importErr(t, err); len(ie.Rows) != 1 || ie.Rows[0].Row != 6 || ie.Rows[0].Column != "Pack_Size" ||
-		ie.Rows[0].Field != "pack_size" || ie.Rows[0].Code != RowNotPositiveInt {
-		t.Errorf("bad rows = %+v, want row 6 column Pack_Size not_positive_int", ie.Rows)
+	// A name over two lines is refused (a name is one line: issue 13 §4), at the
+	// line its record starts on.
+	if ie := importErr(t, err); len(ie.Rows) != 2 || ie.Rows[0].Row != 4 || ie.Rows[0].Column != "NAME" ||
+		ie.Rows[0].Code != RowBadCharacters || ie.Rows[0].Ref != "U+000A" ||
+		ie.Rows[1].Row != 6 || ie.Rows[1].Column != "Pack_Size" ||
+		ie.Rows[1].Field != "pack_size" || ie.Rows[1].Code != RowNotPositiveInt {
+		t.Errorf("bad rows = %+v, want row 4 column NAME bad_characters U+000A, row 6 column Pack_Size not_positive_int", ie.Rows)
 	}
 
 	gbk := writeFile(t, dir, "gbk.csv", "code,name\nP01,\xc6\xbb\xb9\xfb\n") // 苹果 in GBK
