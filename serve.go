@@ -77,8 +77,13 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 		Checks: map[string]handlers.Pinger{"database": a.store},
 		// Without Redis the replica still takes every message (the database
 		// deduplicates), degraded: /readyz says so and stays ready.
-		Degradable: map[string]handlers.Pinger{"state": a.state},
-		Metrics:    promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
+		Degradable:   map[string]handlers.Pinger{"state": a.state},
+		MetricsToken: a.cfg.MetricsToken.Reveal(),
+	}
+	// /metrics is on the public port only when it has no listener of its own.
+	metrics := promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+	if a.cfg.MetricsAddr == "" {
+		deps.Metrics = metrics
 	}
 	var wecomHandler *handlers.WeCom
 	if w := a.cfg.WeCom; w.Enabled() {
@@ -91,6 +96,7 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 		wecomHandler = &handlers.WeCom{
 			Crypto:  wecom.Crypto{Token: w.Token.Reveal(), AESKey: w.AESKey.Reveal(), CorpID: w.CorpID},
 			AgentID: w.AgentID, Dedup: a.state, Store: a.store, Metrics: callbacks, Log: a.log,
+			MaxSkew: a.cfg.CallbackMaxSkew,
 		}
 		a.log.InfoContext(ctx, "wecom on", "corp_id", w.CorpID, "agent_id", w.AgentID)
 	}
@@ -108,8 +114,9 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 		senders[models.PlatformFeishu] = client
 		limits[models.PlatformFeishu] = feishu.Limits()
 		feishuHandler = &handlers.Feishu{
-			Verifier: feishu.Verifier{AppID: f.AppID, VerificationToken: f.VerificationToken.Reveal(), EncryptKey: f.EncryptKey.Reveal()},
-			Dedup:    a.state, Store: a.store, Metrics: callbacks, Log: a.log,
+			Verifier: feishu.Verifier{AppID: f.AppID, VerificationToken: f.VerificationToken.Reveal(), EncryptKey: f.EncryptKey.Reveal(),
+				Window: a.cfg.CallbackMaxSkew},
+			Dedup: a.state, Store: a.store, Metrics: callbacks, Log: a.log,
 		}
 		if f.Mode == config.FeishuModeWebsocket {
 			if feishuStream, err = feishu.NewStream(f, feishuHandler, a.log); err != nil {
@@ -161,6 +168,27 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 		return fmt.Errorf("listen on %s: %w", a.cfg.ListenAddr, err)
 	}
 	a.log.InfoContext(ctx, "serving", "addr", ln.Addr().String(), "version", version)
+	var metricsSrv *http.Server
+	if a.cfg.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", a.cfg.MetricsAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("listen on %s: %w", a.cfg.MetricsAddr, err)
+		}
+		metricsSrv = &http.Server{
+			Handler:           handlers.MetricsHandler(metrics, a.cfg.MetricsToken.Reveal()),
+			ReadHeaderTimeout: 5 * time.Second,
+			ReadTimeout:       10 * time.Second,
+			WriteTimeout:      15 * time.Second,
+			IdleTimeout:       60 * time.Second,
+		}
+		go func() {
+			if err := metricsSrv.Serve(mln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				a.log.ErrorContext(ctx, "metrics server", "error", err)
+			}
+		}()
+		a.log.InfoContext(ctx, "serving metrics", "addr", mln.Addr().String())
+	}
 
 	work, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWork()
@@ -190,6 +218,11 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		serveErr = errors.Join(serveErr, fmt.Errorf("http shutdown: %w", err))
+	}
+	if metricsSrv != nil {
+		if err := metricsSrv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			serveErr = errors.Join(serveErr, fmt.Errorf("metrics shutdown: %w", err))
+		}
 	}
 	serveErr = errors.Join(serveErr, stopJobs(sctx))
 	stopWork()

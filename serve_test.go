@@ -85,3 +85,65 @@ func TestRunRejectsBadConfig(t *testing.T) {
 		t.Fatalf("unknown command: err %v, stderr %q", err, errOut.String())
 	}
 }
+
+// TestServeMetricsAddr: with METRICS_ADDR, /metrics is served there (behind
+// METRICS_TOKEN when set) and not on the public port.
+func TestServeMetricsAddr(t *testing.T) {
+	addr, maddr := freeAddr(t), freeAddr(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	var errOut bytes.Buffer
+	go func() {
+		done <- run(ctx, []string{"serve", "--db", filepath.Join(t.TempDir(), "s.db")},
+			env("LISTEN_ADDR", addr, "METRICS_ADDR", maddr, "METRICS_TOKEN", "m-secret"), strings.NewReader(""), io.Discard, &errOut)
+	}()
+	get := func(url, token string) (int, string) {
+		var lastErr error
+		for range 100 {
+			req, _ := http.NewRequest(http.MethodGet, url, nil)
+			if token != "" {
+				req.Header.Set("Authorization", "Bearer "+token)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err == nil {
+				b, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				return resp.StatusCode, string(b)
+			}
+			lastErr = err
+			select {
+			case err := <-done:
+				t.Fatalf("server exited: %v\n%s", err, errOut.String())
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+		t.Fatalf("GET %s: %v", url, lastErr)
+		return 0, ""
+	}
+	if code, _ := get("http://"+addr+"/healthz", ""); code != http.StatusOK {
+		t.Fatalf("/healthz = %d", code)
+	}
+	if code, _ := get("http://"+addr+"/metrics", "m-secret"); code != http.StatusNotFound {
+		t.Errorf("public /metrics = %d, want 404", code)
+	}
+	if code, _ := get("http://"+maddr+"/metrics", ""); code != http.StatusUnauthorized {
+		t.Errorf("metrics without the token = %d, want 401", code)
+	}
+	if code, body := get("http://"+maddr+"/metrics", "m-secret"); code != http.StatusOK || !strings.Contains(body, "channelbot_") {
+		t.Errorf("metrics with the token = %d, %d bytes", code, len(body))
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("serve returned %v after shutdown", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not stop after its context ended")
+	}
+	if c, err := net.DialTimeout("tcp", maddr, time.Second); err == nil {
+		c.Close()
+		t.Error("metrics listener still open after shutdown")
+	}
+}

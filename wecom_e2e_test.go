@@ -361,7 +361,7 @@ func TestWeComCardClick(t *testing.T) {
 		`<CreateTime>%d</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[template_card_event]]></Event>`+
 		`<EventKey><![CDATA[2]]></EventKey><TaskId><![CDATA[%s]]></TaskId><CardType><![CDATA[button_interaction]]></CardType>`+
 		`<ResponseCode><![CDATA[rc1]]></ResponseCode><AgentID>%d</AgentID></xml>`, tCorpID, time.Now().Unix()+1, sent[0].TaskID, tAgentID)
-	sealed, err := w.crypto.Seal([]byte(click), "1", "2")
+	sealed, err := w.crypto.Seal([]byte(click), fmt.Sprint(time.Now().Unix()), "2")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -78,6 +78,8 @@ func importCellProblem(e models.RowError) string {
 		return fmt.Sprintf("%q 不是已有客户的编码", e.Value)
 	case models.RowIDTaken:
 		return fmt.Sprintf("%q 已被用户 %s 使用", e.Value, e.Ref)
+	case models.RowBadCharacters:
+		return fmt.Sprintf("%q 含有不可见的控制字符 %s（如换行、ESC、NUL 或文字方向符），请删除后再导入", e.Value, e.Ref)
 	}
 	if e.Value == "" {
 		return "有误"

@@ -72,6 +72,8 @@ func TestImportProblem(t *testing.T) {
 			`customer "C999" 不是已有客户的编码`},
 		{models.RowError{Column: "wecom_userid", Index: 5, Field: "wecom_userid", Code: models.RowIDTaken, Value: "NewRep", Ref: "R90"},
 			`wecom_userid "NewRep" 已被用户 R90 使用`},
+		{models.RowError{Column: "name", Index: 2, Field: "name", Code: models.RowBadCharacters, Value: "张老板\x1b[31m\u202e", Ref: "U+001B"},
+			`name "张老板\x1b[31m\u202e" 含有不可见的控制字符 U+001B（如换行、ESC、NUL 或文字方向符），请删除后再导入`},
 	}
 	covered := map[models.RowProblem]bool{}
 	for _, tt := range tests {

@@ -54,6 +54,13 @@ const (
 	// EnvMigrateOnStart is true or false: whether commands bring a PostgreSQL
 	// schema up to date by themselves (SQLite always is).
 	EnvMigrateOnStart = "MIGRATE_ON_START"
+	// EnvCallbackMaxSkew is a Go duration: how far a platform callback's
+	// timestamps may be from now before it is refused.
+	EnvCallbackMaxSkew = "CALLBACK_MAX_SKEW"
+	// EnvMetricsAddr is host:port of a separate listener for /metrics; when
+	// set, /metrics is not served on LISTEN_ADDR.
+	EnvMetricsAddr  = "METRICS_ADDR"
+	EnvMetricsToken = "METRICS_TOKEN" // secret; bearer token /metrics asks for
 
 	EnvWeComCorpID  = "WECOM_CORP_ID"
 	EnvWeComAgentID = "WECOM_AGENT_ID"
@@ -92,6 +99,8 @@ const (
 	DefaultWeComAPIBase  = "https://qyapi.weixin.qq.com"
 	DefaultWeComAppRate  = 6000
 	DefaultFeishuAPIBase = "https://open.feishu.cn"
+	// DefaultCallbackMaxSkew is CALLBACK_MAX_SKEW's default.
+	DefaultCallbackMaxSkew = 5 * time.Minute
 )
 
 // Database drivers returned by Config.DatabaseDriver.
@@ -173,6 +182,15 @@ type Config struct {
 	MaxReplicas int
 	// ListenAddr is LISTEN_ADDR, the host:port the HTTP server listens on.
 	ListenAddr string
+	// MetricsAddr is METRICS_ADDR: when set, /metrics is served on this
+	// host:port (say 127.0.0.1:9090) and not on ListenAddr.
+	MetricsAddr string
+	// MetricsToken is METRICS_TOKEN: when set, /metrics answers only requests
+	// with "Authorization: Bearer <token>", wherever it is served.
+	MetricsToken Secret
+	// CallbackMaxSkew is CALLBACK_MAX_SKEW (default 5m): a WeCom or Feishu
+	// callback whose signed timestamp is further than this from now is refused.
+	CallbackMaxSkew time.Duration
 	// Timezone is the location named by TimezoneName (BOT_TIMEZONE). Give
 	// the same *time.Location to the scheduler and the bot.
 	Timezone     *time.Location
@@ -266,6 +284,7 @@ func Default() *Config {
 		TimezoneName:     DefaultTimezone,
 		CorrectionWindow: DefaultCorrectionWindow,
 		VisitDayEnd:      DefaultVisitDayEnd,
+		CallbackMaxSkew:  DefaultCallbackMaxSkew,
 		LogLevel:         slog.LevelInfo,
 		MigrateOnStart:   true,
 		LogFormat:        LogFormatJSON,
@@ -299,6 +318,9 @@ func load(getenv func(string) string, readFile func(string) ([]byte, error)) (*C
 	l.string(EnvStatePrefix, &c.StatePrefix)
 	l.positiveInt(EnvMaxReplicas, &c.MaxReplicas)
 	l.string(EnvListenAddr, &c.ListenAddr)
+	l.string(EnvMetricsAddr, &c.MetricsAddr)
+	l.secret(EnvMetricsToken, &c.MetricsToken)
+	l.span(EnvCallbackMaxSkew, &c.CallbackMaxSkew, false)
 	l.timezone(EnvTimezone, &c.Timezone, &c.TimezoneName)
 	l.span(EnvCorrectionWindow, &c.CorrectionWindow, true)
 	l.clock(EnvVisitDayEnd, &c.VisitDayEnd)
@@ -470,7 +492,13 @@ func (c *Config) validate(skip map[string]bool) []error {
 	}
 	check(EnvRedisURL, checkRedisURL(c.RedisURL))
 	check(EnvStatePrefix, checkStatePrefix(c.StatePrefix))
-	check(EnvListenAddr, checkListenAddr(c.ListenAddr))
+	check(EnvListenAddr, checkListenAddr(EnvListenAddr, c.ListenAddr))
+	if c.MetricsAddr != "" {
+		check(EnvMetricsAddr, checkListenAddr(EnvMetricsAddr, c.MetricsAddr))
+	}
+	if c.CallbackMaxSkew <= 0 || c.CallbackMaxSkew > time.Hour {
+		check(EnvCallbackMaxSkew, fmt.Errorf("config: %s=%s: want above 0 and at most 1h", EnvCallbackMaxSkew, c.CallbackMaxSkew))
+	}
 	if c.Timezone == nil {
 		check(EnvTimezone, fmt.Errorf("config: %s=%q: time zone not loaded", EnvTimezone, c.TimezoneName))
 	}
@@ -594,13 +622,13 @@ func checkStatePrefix(p string) error {
 	return nil
 }
 
-func checkListenAddr(addr string) error {
+func checkListenAddr(key, addr string) error {
 	_, port, err := net.SplitHostPort(addr)
 	if err != nil {
-		return fmt.Errorf("config: %s=%q: want host:port such as :8080: %w", EnvListenAddr, addr, err)
+		return fmt.Errorf("config: %s=%q: want host:port such as :8080: %w", key, addr, err)
 	}
 	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
-		return fmt.Errorf("config: %s=%q: port must be a number from 0 to 65535", EnvListenAddr, addr)
+		return fmt.Errorf("config: %s=%q: port must be a number from 0 to 65535", key, addr)
 	}
 	return nil
 }
@@ -732,6 +760,9 @@ func (c *Config) LogValue() slog.Value {
 		slog.Bool("redis", c.RedisURL != ""),
 		slog.String("state_prefix", c.StatePrefix),
 		slog.String("listen_addr", c.ListenAddr),
+		slog.String("metrics_addr", c.MetricsAddr),
+		slog.Bool("metrics_token", c.MetricsToken != ""),
+		slog.Duration("callback_max_skew", c.CallbackMaxSkew),
 		slog.String("timezone", c.TimezoneName),
 		slog.Duration("correction_window", c.CorrectionWindow),
 		slog.String("visit_day_end", FormatClock(c.VisitDayEnd)),

@@ -100,6 +100,9 @@ func TestDefault(t *testing.T) {
 		{"Feishu.APIBase", c.Feishu.APIBase, "https://open.feishu.cn"},
 		{"Feishu.Mode", c.Feishu.Mode, "webhook"},
 		{"AdminToken", c.AdminToken.Reveal(), ""},
+		{"MetricsAddr", c.MetricsAddr, ""},
+		{"MetricsToken", c.MetricsToken.Reveal(), ""},
+		{"CallbackMaxSkew", c.CallbackMaxSkew, 5 * time.Minute},
 	}
 	for _, ck := range checks {
 		if ck.got != ck.want {
@@ -120,6 +123,9 @@ func TestLoadFull(t *testing.T) {
 		EnvLogFormat, "Text",
 		EnvFeishuMode, "WebSocket",
 		EnvWeComAPIBase, "http://127.0.0.1:1234",
+		EnvMetricsAddr, "127.0.0.1:9091",
+		EnvMetricsToken, "metrics-token-value",
+		EnvCallbackMaxSkew, "90s",
 	).get)
 	if err != nil {
 		t.Fatalf("Load() error: %v", err)
@@ -143,6 +149,9 @@ func TestLoadFull(t *testing.T) {
 		{"Feishu.Enabled", c.Feishu.Enabled(), true},
 		{"Feishu.AppSecret", c.Feishu.AppSecret.Reveal(), feishuSecret},
 		{"AdminToken", c.AdminToken.Reveal(), adminToken},
+		{"MetricsAddr", c.MetricsAddr, "127.0.0.1:9091"},
+		{"MetricsToken", c.MetricsToken.Reveal(), "metrics-token-value"},
+		{"CallbackMaxSkew", c.CallbackMaxSkew, 90 * time.Second},
 	}
 	for _, ck := range checks {
 		if ck.got != ck.want {
@@ -267,6 +276,10 @@ func TestLoadInvalid(t *testing.T) {
 		{"log format", env{EnvLogFormat: "xml"}, []string{`LOG_FORMAT="xml"`}},
 		{"listen port", env{EnvListenAddr: ":http"}, []string{`LISTEN_ADDR=":http"`}},
 		{"listen port range", env{EnvListenAddr: ":70000"}, []string{`LISTEN_ADDR=":70000"`}},
+		{"metrics addr", env{EnvMetricsAddr: "9090"}, []string{`METRICS_ADDR="9090"`}},
+		{"callback skew zero", env{EnvCallbackMaxSkew: "0"}, []string{"CALLBACK_MAX_SKEW"}},
+		{"callback skew word", env{EnvCallbackMaxSkew: "five"}, []string{"CALLBACK_MAX_SKEW"}},
+		{"callback skew too long", env{EnvCallbackMaxSkew: "72h"}, []string{"CALLBACK_MAX_SKEW"}},
 		{"state prefix", env{EnvStatePrefix: "my bot"}, []string{`STATE_PREFIX="my bot"`}},
 		{"redis scheme", env{EnvRedisURL: "http://:" + redisPassword + "@h:6379"}, []string{"REDIS_URL"}},
 		{"redis garbage", env{EnvRedisURL: redisPassword}, []string{"REDIS_URL"}},

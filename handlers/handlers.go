@@ -6,10 +6,12 @@ package handlers
 
 import (
 	"context"
+	"crypto/subtle"
 	"log/slog"
 	"maps"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -28,8 +30,11 @@ type Deps struct {
 	// shared state (Redis), whose store falls back to the replica's own. /readyz
 	// pings them and reports a failure as "degraded", still ready.
 	Degradable map[string]Pinger
-	// Metrics serves /metrics when set.
+	// Metrics serves /metrics when set. Leave it nil when metrics have a
+	// listener of their own (MetricsHandler), so the public port has none.
 	Metrics http.Handler
+	// MetricsToken, when set, is the bearer token /metrics requires.
+	MetricsToken string
 	// WeCom serves /wecom/callback when set.
 	WeCom *WeCom
 	// Feishu serves /feishu/events and /feishu/cards when set (webhook mode;
@@ -49,7 +54,7 @@ func New(d Deps) http.Handler {
 	})
 	mux.Handle("GET /readyz", readyz(d))
 	if d.Metrics != nil {
-		mux.Handle("GET /metrics", d.Metrics)
+		mux.Handle("GET /metrics", guardMetrics(d.Metrics, d.MetricsToken))
 	}
 	if d.WeCom != nil {
 		d.WeCom.register(mux)
@@ -101,4 +106,29 @@ func readyz(d Deps) http.HandlerFunc {
 		w.WriteHeader(status)
 		_, _ = w.Write([]byte(body))
 	}
+}
+
+// MetricsHandler serves metrics at GET /metrics and nothing else, for a listener
+// of its own (METRICS_ADDR). token, when not empty, is required as a bearer token.
+func MetricsHandler(metrics http.Handler, token string) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", guardMetrics(metrics, token))
+	return mux
+}
+
+// guardMetrics lets through requests with the bearer token (compared in constant
+// time), or every request when token is empty.
+func guardMetrics(metrics http.Handler, token string) http.Handler {
+	if token == "" {
+		return metrics
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(token)) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="metrics"`)
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		metrics.ServeHTTP(w, r)
+	})
 }

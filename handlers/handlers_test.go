@@ -50,3 +50,41 @@ func TestHealthzMethod(t *testing.T) {
 }
 
 func stringsReader(s string) *strings.Reader { return strings.NewReader(s) }
+
+// TestMetricsToken: with a token, /metrics answers only the right bearer token,
+// on the public handler and on a listener of its own; MetricsHandler serves
+// nothing but /metrics.
+func TestMetricsToken(t *testing.T) {
+	metrics := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("channelbot_up 1\n")) })
+	for name, h := range map[string]http.Handler{
+		"public":      New(Deps{Metrics: metrics, MetricsToken: "m-token"}),
+		"own address": MetricsHandler(metrics, "m-token"),
+	} {
+		t.Run(name, func(t *testing.T) {
+			for _, tt := range []struct {
+				auth string
+				want int
+			}{{"", http.StatusUnauthorized}, {"Bearer wrong", http.StatusUnauthorized}, {"m-token", http.StatusUnauthorized}, {"Bearer m-token", http.StatusOK}} {
+				r := httptest.NewRequest(http.MethodGet, "/metrics", nil)
+				if tt.auth != "" {
+					r.Header.Set("Authorization", tt.auth)
+				}
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, r)
+				if rec.Code != tt.want || (tt.want == http.StatusOK) != strings.Contains(rec.Body.String(), "channelbot_up") {
+					t.Errorf("Authorization %q: %d %q, want %d", tt.auth, rec.Code, rec.Body.String(), tt.want)
+				}
+			}
+		})
+	}
+	rec := httptest.NewRecorder()
+	MetricsHandler(metrics, "").ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/healthz", nil))
+	if rec.Code != http.StatusNotFound {
+		t.Errorf("metrics listener /healthz = %d, want 404", rec.Code)
+	}
+	rec = httptest.NewRecorder()
+	New(Deps{}).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	if rec.Code != http.StatusNotFound {
+		t.Errorf("public /metrics without Metrics = %d, want 404", rec.Code)
+	}
+}

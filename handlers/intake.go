@@ -90,6 +90,9 @@ func (t intake) enqueueOnce(ctx context.Context, key string, in bot.Inbound) err
 	if t.log == nil {
 		t.log = slog.New(slog.DiscardHandler)
 	}
+	// What people typed is stored and echoed without control or text-direction
+	// characters (newlines and tabs stay), whatever the platform.
+	in.Text, in.Label = models.StripControls(in.Text), models.StripControls(in.Label)
 	if in.MsgID == "" {
 		return t.store1(ctx, "", nil, in) // no ID, no duplicates to find
 	}

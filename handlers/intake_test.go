@@ -330,3 +330,59 @@ func TestReadyzDegraded(t *testing.T) {
 		})
 	}
 }
+
+// TestIntakeStripsControls: a message's control and text-direction characters (ESC,
+// BEL, NUL, DEL, C1, a right-to-left override, a carriage return) are stripped
+// before it is stored, keeping newlines and tabs, on WeCom and Feishu alike, on
+// SQLite and on PostgreSQL (which refuses a NUL in text). WeCom's XML cannot carry
+// C0 controls other than newline and tab (the callback is refused as bad XML), so
+// its message tries the ones XML allows.
+func TestIntakeStripsControls(t *testing.T) {
+	const dirty = "盘点\x1b[31m 张老板\a\x00 苹果汁 120\r\n备注:\t\u202e好\u202c"
+	const dirtyXML = "盘点[31m 张老板\x7f 苹果汁\u0085 120\r\n备注:\t\u202e好\u202c"
+	const clean = "盘点[31m 张老板 苹果汁 120\n备注:\t好"
+	for _, db := range []string{"sqlite", "postgres"} {
+		t.Run(db, func(t *testing.T) {
+			store := openStore(t, false)
+			if db == "postgres" {
+				var err error
+				if store, err = models.Open(context.Background(), "postgres", modelstest.PostgresDSN(t), nil, nil); err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { _ = store.Close() })
+				if _, err := store.Migrate(context.Background()); err != nil {
+					t.Fatal(err)
+				}
+			}
+			inbox := &countInbox{}
+			h := New(Deps{
+				WeCom: &WeCom{Crypto: benchCrypto, AgentID: "1000002", Dedup: state.NewMemory("t", nil), Store: store,
+					Inbox: inbox, Log: slog.New(slog.DiscardHandler)},
+				Feishu: &Feishu{Verifier: feishu.Verifier{AppID: fsApp, VerificationToken: fsToken, EncryptKey: fsKey},
+					Dedup: state.NewMemory("f", nil), Store: store, Inbox: inbox, Log: slog.New(slog.DiscardHandler)},
+			})
+			for _, tt := range []struct {
+				req  *http.Request
+				want string
+			}{
+				{wecomtest.CallbackRequest(t, "/wecom/callback", sealedText(t, 8080, dirtyXML)), clean},
+				// The Feishu adapter also joins the spaces of each line (as before).
+				{feishutest.Request(t, "/feishu/events", textMsg("ou_r01li", dirty).JSON(), fsKey), strings.ReplaceAll(clean, "\t", " ")},
+			} {
+				req := tt.req
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, req)
+				if rec.Code != http.StatusOK {
+					t.Fatalf("%s = %d %s", req.URL.Path, rec.Code, rec.Body)
+				}
+				stored, err := store.MessageByID(context.Background(), inbox.last().ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if stored.Text != tt.want {
+					t.Errorf("%s stored %q, want %q", req.URL.Path, stored.Text, tt.want)
+				}
+			}
+		})
+	}
+}

@@ -2,9 +2,11 @@ package handlers
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"time"
 
 	"channelbot/bot"
@@ -35,6 +37,35 @@ type WeCom struct {
 	// DedupWait bounds how long a callback waits for a copy of its message
 	// that another request is storing; 0 means DefaultDedupWait.
 	DedupWait time.Duration
+	// MaxSkew bounds how far a callback's signed timestamp and its message's
+	// CreateTime may be from now (CALLBACK_MAX_SKEW); 0 means DefaultMaxSkew.
+	// WeCom retries within seconds, so a callback outside it is a replay or
+	// forged, and refused with 401 before anything is stored.
+	MaxSkew time.Duration
+	// Now reads the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// DefaultMaxSkew is how far a callback's timestamps may be from now when the
+// setting is not given: the window the Feishu path uses (feishu.DefaultWindow).
+const DefaultMaxSkew = 5 * time.Minute
+
+// errStale is a callback dated outside the window.
+var errStale = errors.New("wecom: stale or future timestamp")
+
+// fresh reports errStale unless t is within the window of now.
+func (h *WeCom) fresh(t time.Time) error {
+	now, skew := time.Now(), h.MaxSkew
+	if h.Now != nil {
+		now = h.Now()
+	}
+	if skew <= 0 {
+		skew = DefaultMaxSkew
+	}
+	if d := now.Sub(t); d > skew || d < -skew {
+		return fmt.Errorf("%w: %v away", errStale, d.Round(time.Second))
+	}
+	return nil
 }
 
 func (h *WeCom) register(mux *http.ServeMux) {
@@ -66,6 +97,18 @@ func (h *WeCom) callback(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	msg, err := h.Crypto.Open(q.Get("msg_signature"), q.Get("timestamp"), q.Get("nonce"), body)
+	if err != nil {
+		h.reject(w, r, err)
+		return
+	}
+	// The timestamp is signed, so only now can a replay be told from a retry;
+	// the message's own CreateTime, when it has one, must be as recent.
+	ts, err := strconv.ParseInt(q.Get("timestamp"), 10, 64)
+	if err != nil {
+		err = fmt.Errorf("%w: timestamp %w", errStale, err)
+	} else if err = h.fresh(time.Unix(ts, 0)); err == nil && msg.CreateTime != 0 {
+		err = h.fresh(time.Unix(msg.CreateTime, 0))
+	}
 	if err != nil {
 		h.reject(w, r, err)
 		return
@@ -104,6 +147,8 @@ func (h *WeCom) reject(w http.ResponseWriter, r *http.Request, err error) {
 		reason = "ciphertext"
 	case errors.Is(err, wecom.ErrXML):
 		reason = "xml"
+	case errors.Is(err, errStale):
+		reason, status = "stale", http.StatusUnauthorized // as the Feishu path answers
 	}
 	refuse(w, r, h.Metrics, h.Log, models.PlatformWeCom, reason, status)
 }

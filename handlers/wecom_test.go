@@ -24,11 +24,18 @@ type nopInbox struct{ last *models.Message }
 func (n *nopInbox) LeaseFor() time.Duration       { return time.Minute }
 func (n *nopInbox) Submit(m *models.Message) bool { n.last = m; return true }
 
+// sealedText seals a text message from LiMing, dated now.
 func sealedText(tb testing.TB, id int, text string) []byte {
+	return sealedAt(tb, id, text, time.Now(), time.Now())
+}
+
+// sealedAt seals a text message from LiMing created at created, in a callback
+// signed with the timestamp signed.
+func sealedAt(tb testing.TB, id int, text string, created, signed time.Time) []byte {
 	xml := fmt.Sprintf(`<xml><ToUserName><![CDATA[ww1436e0e65a779aee]]></ToUserName><FromUserName><![CDATA[LiMing]]></FromUserName>`+
-		`<CreateTime>1763859600</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[%s]]></Content>`+
-		`<MsgId>%d</MsgId><AgentID>1000002</AgentID></xml>`, text, id)
-	b, err := benchCrypto.Seal([]byte(xml), "1763859600", fmt.Sprint(id))
+		`<CreateTime>%d</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[%s]]></Content>`+
+		`<MsgId>%d</MsgId><AgentID>1000002</AgentID></xml>`, created.Unix(), text, id)
+	b, err := benchCrypto.Seal([]byte(xml), fmt.Sprint(signed.Unix()), fmt.Sprint(id))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -136,5 +143,47 @@ func BenchmarkWeComAck(b *testing.B) {
 		if rec.Code != http.StatusOK {
 			b.Fatalf("callback = %d", rec.Code)
 		}
+	}
+}
+
+// TestWeComCallbackTimeWindow: a callback signed or created outside the window
+// (CALLBACK_MAX_SKEW, default ±5 minutes) is refused with a 4xx and nothing is
+// stored; one inside it is taken.
+func TestWeComCallbackTimeWindow(t *testing.T) {
+	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name            string
+		skew            time.Duration
+		created, signed time.Time
+		want            int
+	}{
+		{"signed 3 days ago", 0, now, now.Add(-72 * time.Hour), http.StatusUnauthorized},
+		{"signed a year ahead", 0, now, now.AddDate(1, 0, 0), http.StatusUnauthorized},
+		{"created 3 days ago", 0, now.Add(-72 * time.Hour), now, http.StatusUnauthorized},
+		{"created a year ahead", 0, now.AddDate(1, 0, 0), now, http.StatusUnauthorized},
+		{"6 minutes late", 0, now.Add(-6 * time.Minute), now.Add(-6 * time.Minute), http.StatusUnauthorized},
+		{"4 minutes late", 0, now.Add(-4 * time.Minute), now.Add(-4 * time.Minute), http.StatusOK},
+		{"4 minutes ahead", 0, now.Add(4 * time.Minute), now.Add(4 * time.Minute), http.StatusOK},
+		{"2 minutes late, 1 minute window", time.Minute, now.Add(-2 * time.Minute), now.Add(-2 * time.Minute), http.StatusUnauthorized},
+		{"2 minutes late, 10 minute window", 10 * time.Minute, now.Add(-2 * time.Minute), now.Add(-2 * time.Minute), http.StatusOK},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			store := openStore(t, false)
+			h := New(Deps{WeCom: &WeCom{Crypto: benchCrypto, AgentID: "1000002", Dedup: state.NewMemory("t", nil), Store: store,
+				Inbox: &nopInbox{}, Log: slog.New(slog.DiscardHandler), MaxSkew: tt.skew, Now: func() time.Time { return now }}})
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, wecomtest.CallbackRequest(t, "/wecom/callback", sealedAt(t, 500+i, "盘点 张老板 苹果汁 1", tt.created, tt.signed)))
+			if rec.Code != tt.want {
+				t.Errorf("answered %d, want %d", rec.Code, tt.want)
+			}
+			first, err := store.FirstQueued(context.Background(), models.Peer{Platform: models.PlatformWeCom, Peer: "LiMing"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if stored := first != 0; stored != (tt.want == http.StatusOK) {
+				t.Errorf("stored = %v, want %v", stored, tt.want == http.StatusOK)
+			}
+		})
 	}
 }

@@ -86,6 +86,7 @@ const (
 	RowManagerRole       RowProblem = "manager_role"         // Value: the manager's ID; Ref: its role, neither manager nor admin
 	RowUnknownCustomer   RowProblem = "unknown_customer"     // Value: no customer's code, in the database or the file
 	RowIDTaken           RowProblem = "id_taken"             // Value: a WeCom or Feishu ID; Ref: the user who has it
+	RowBadCharacters     RowProblem = "bad_characters"       // Value: a cell with a control or text-direction character; Ref: the first, as U+XXXX
 )
 
 // RowProblems returns every row problem code, in the order they are declared.
@@ -93,7 +94,7 @@ func RowProblems() []RowProblem {
 	return []RowProblem{RowUnknownColumn, RowDuplicateColumn, RowMissingColumn, RowNoHeader,
 		RowMissing, RowDuplicate, RowNotPositiveInt, RowNotNonNegativeInt, RowNotMoney, RowNotFactor,
 		RowFactorBelowOne, RowTermTaken, RowBadTier, RowBadVisitDays, RowBadUnits, RowBadDate, RowBadRole, RowDealerNoCustomer,
-		RowUnknownUser, RowOwnerRole, RowSelfManager, RowManagerRole, RowUnknownCustomer, RowIDTaken}
+		RowUnknownUser, RowOwnerRole, RowSelfManager, RowManagerRole, RowUnknownCustomer, RowIDTaken, RowBadCharacters}
 }
 
 // RowError is one problem with one row of an import file. Row is the 1-based row
@@ -433,6 +434,16 @@ func (sh *sheet) sortedErrs() []RowError {
 	return out
 }
 
+// fieldAt is the canonical name of column j, or "" for an unknown column.
+func (sh *sheet) fieldAt(j int) string {
+	for f, i := range sh.index {
+		if i == j {
+			return f
+		}
+	}
+	return ""
+}
+
 // col is the column's header as written in the file.
 func (sh *sheet) col(field string) string {
 	if i, ok := sh.index[field]; ok {
@@ -477,13 +488,25 @@ func (sh *sheet) eachRow(fn func(row int, get func(field string) string)) {
 		}
 		row := sh.t.first + i
 		for j, c := range cells {
-			if c = strings.TrimSpace(c); c != "" && (j >= len(sh.blank) || sh.blank[j]) {
+			c = strings.TrimSpace(c)
+			switch {
+			case c == "":
+			case j >= len(sh.blank) || sh.blank[j]:
 				sh.add(j, RowError{Row: row, Index: j + 1, Code: RowNoHeader, Value: c})
+			default:
+				// Control and text-direction characters (ESC, BEL, NUL, newlines,
+				// right-to-left overrides) are refused, on every database alike.
+				if r, bad := BadCharacter(c); bad {
+					sh.add(j, RowError{Row: row, Column: strings.TrimSpace(sh.t.header[j]), Index: j + 1,
+						Field: sh.fieldAt(j), Code: RowBadCharacters, Value: c, Ref: fmt.Sprintf("U+%04X", r)})
+				}
 			}
 		}
 		fn(row, func(field string) string {
 			if j, ok := sh.index[field]; ok && j < len(cells) {
-				return strings.TrimSpace(cells[j])
+				// Checked above; what the row's other checks (and the database,
+				// which must never see a NUL) get is the text without them.
+				return stripAll(strings.TrimSpace(cells[j]))
 			}
 			return ""
 		})

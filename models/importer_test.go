@@ -617,9 +617,13 @@ func TestReadTableCSV(t *testing.T) {
 	}
 	s := openImportTestStore(t)
 	_, err = s.ImportFile(context.Background(), ImportProducts, path)
-	if ie := importErr(t, err); len(ie.Rows) != 1 || ie.Rows[0].Row != 6 || ie.Rows[0].Column != "Pack_Size" ||
-		ie.Rows[0].Field != "pack_size" || ie.Rows[0].Code != RowNotPositiveInt {
-		t.Errorf("bad rows = %+v, want row 6 column Pack_Size not_positive_int", ie.Rows)
+	// A name over two lines is refused (a name is one line: issue 13 §4), at the
+	// line its record starts on.
+	if ie := importErr(t, err); len(ie.Rows) != 2 || ie.Rows[0].Row != 4 || ie.Rows[0].Column != "NAME" ||
+		ie.Rows[0].Code != RowBadCharacters || ie.Rows[0].Ref != "U+000A" ||
+		ie.Rows[1].Row != 6 || ie.Rows[1].Column != "Pack_Size" ||
+		ie.Rows[1].Field != "pack_size" || ie.Rows[1].Code != RowNotPositiveInt {
+		t.Errorf("bad rows = %+v, want row 4 column NAME bad_characters U+000A, row 6 column Pack_Size not_positive_int", ie.Rows)
 	}
 
 	gbk := writeFile(t, dir, "gbk.csv", "code,name\nP01,\xc6\xbb\xb9\xfb\n") // 苹果 in GBK
@@ -819,4 +823,59 @@ func benchmarkImportCustomers(b *testing.B, open func(testing.TB) *Store, update
 			b.Fatalf("import = %+v, want 50000 rows, all updates: %t", res, update)
 		}
 	}
+}
+
+// TestImportBadCharacters: names with control characters (ESC, BEL, NUL, a newline)
+// or a right-to-left override are refused with the row, column and character, the
+// same way on SQLite and PostgreSQL (where a NUL used to fail the whole import with
+// a raw SQLSTATE), and nothing is imported. A tab trimmed off a name's end, or
+// plain Chinese text, is fine.
+func TestImportBadCharacters(t *testing.T) {
+	forEachStore(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		header := []string{"编号", "姓名", "角色", "电话"}
+		rows := [][]string{
+			{"A01", "管理员\t", "admin", ""},
+			{"R01", "李\x1b[31m明", "rep", ""},
+			{"R02", "赵\a强", "rep", ""},
+			{"R03", "王\x00五", "rep", "138\x0000"},
+			{"R04", "张\n三", "rep", ""},
+			{"R05", "\u202e三张", "rep", ""},
+		}
+		_, err := s.ImportRows(ctx, ImportUsers, "users.csv", header, rows)
+		ie := importErr(t, err)
+		type got struct {
+			Row          int
+			Column, Code string
+			Ref          string
+		}
+		var rowsGot []got
+		for _, r := range ie.Rows {
+			rowsGot = append(rowsGot, got{r.Row, r.Column, string(r.Code), r.Ref})
+		}
+		want := []got{
+			{3, "姓名", "bad_characters", "U+001B"},
+			{4, "姓名", "bad_characters", "U+0007"},
+			{5, "姓名", "bad_characters", "U+0000"},
+			{5, "电话", "bad_characters", "U+0000"},
+			{6, "姓名", "bad_characters", "U+000A"},
+			{7, "姓名", "bad_characters", "U+202E"},
+		}
+		if !reflect.DeepEqual(rowsGot, want) {
+			t.Errorf("bad rows = %+v, want %+v", rowsGot, want)
+		}
+		if ie.Rows[0].Field != "name" || ie.Rows[0].Value != "李\x1b[31m明" || ie.Rows[0].Index != 2 {
+			t.Errorf("first bad row = %+v", ie.Rows[0])
+		}
+		if c := loadCatalog(t, s); len(c.Users) != 0 {
+			t.Errorf("imported %d users, want none", len(c.Users))
+		}
+		// Clean rows import.
+		if res, err := s.ImportRows(ctx, ImportUsers, "users.csv", header, rows[:1]); err != nil || res.Created != 1 {
+			t.Fatalf("clean row: %+v, %v", res, err)
+		}
+		if u := userByID(loadCatalog(t, s), "A01"); u.Name != "管理员" {
+			t.Errorf("name = %q", u.Name)
+		}
+	})
 }

@@ -37,13 +37,19 @@ type Message struct {
 	Status        string
 	Attempts      int
 	NextAttemptAt *time.Time
-	LeaseUntil    *time.Time
-	LastError     string
-	SentAt        *time.Time
-	Markdown      bool
-	Buttons       Buttons
-	Quote         string // the platform message ID a reply quotes
-	Payload       string // what a non-text message carries (location, media), as JSON
+	// FirstAttemptAt is when the first send that may have reached the platform
+	// began (nil while none has: a refusal the platform answered does not count);
+	// LastAttemptAt is when the latest send began. Both are written before the
+	// request goes out (StartAttempt), so a resend after a crash is recognised.
+	FirstAttemptAt *time.Time
+	LastAttemptAt  *time.Time
+	LeaseUntil     *time.Time
+	LastError      string
+	SentAt         *time.Time
+	Markdown       bool
+	Buttons        Buttons
+	Quote          string // the platform message ID a reply quotes
+	Payload        string // what a non-text message carries (location, media), as JSON
 }
 
 // Delivery statuses of messages.
@@ -288,6 +294,23 @@ func (s *Store) ClaimOutbound(ctx context.Context, platforms []string, n int, le
 	return out, nil
 }
 
+// StartAttempt records, before the request goes out, that a claimed outbound
+// message is being sent now: last_attempt_at is now, and first_attempt_at too
+// unless an earlier send may already have reached the platform. It returns
+// ErrNotFound when the message is no longer pending (settled by another).
+func (s *Store) StartAttempt(ctx context.Context, id int64) error {
+	now := s.Now()
+	res := s.db.WithContext(ctx).Model(&Message{}).Where("id = ? AND status = ?", id, StatusPending).
+		Updates(map[string]any{"last_attempt_at": now, "first_attempt_at": gorm.Expr("COALESCE(first_attempt_at, ?)", now)})
+	if res.Error != nil {
+		return fmt.Errorf("models: start attempt %d: %w", id, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
 // MarkSent records a delivered message.
 func (s *Store) MarkSent(ctx context.Context, id int64) error {
 	return s.settle(ctx, id, map[string]any{"status": StatusSent, "sent_at": s.Now(), "lease_until": nil, "last_error": ""})
@@ -306,6 +329,16 @@ func (s *Store) Retry(ctx context.Context, id int64, next time.Time, reason stri
 		up["attempts"] = gorm.Expr("attempts - 1")
 	}
 	return s.settle(ctx, id, up)
+}
+
+// RetryRefused is Retry for a send the platform answered with a refusal: the
+// message did not reach it, so when this send was the first that might have
+// (first_attempt_at = last_attempt_at), the duplicate-check window has not
+// started after all and first_attempt_at is cleared.
+func (s *Store) RetryRefused(ctx context.Context, id int64, next time.Time, reason string) error {
+	return s.settle(ctx, id, map[string]any{"next_attempt_at": next.UTC(), "lease_until": nil,
+		"last_error":       truncate(reason, 500),
+		"first_attempt_at": gorm.Expr("CASE WHEN first_attempt_at = last_attempt_at THEN NULL ELSE first_attempt_at END")})
 }
 
 func (s *Store) settle(ctx context.Context, id int64, up map[string]any) error {

@@ -51,7 +51,7 @@ func Open(ctx context.Context, driver, dsn string, log *slog.Logger, now func() 
 		// Multi-statement writes use explicit transactions; single ones need none.
 		SkipDefaultTransaction: true,
 		NowFunc:                func() time.Time { return now().UTC() },
-		Logger:                 newGormLogger(log, 200*time.Millisecond),
+		Logger:                 newGormLogger(log, 200*time.Millisecond, driver),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("models: open %s: %w", driver, err)
@@ -118,17 +118,27 @@ func (s *Store) Close() error {
 func (s *Store) Now() time.Time { return s.now().UTC() }
 
 // gormLogger routes GORM's log into slog: errors at Error (except not-found),
-// slow queries at Warn, every query at Debug.
+// slow queries at Warn, every query at Debug. Records above Debug carry the
+// statement's shape only, never its values (message texts, names, phone
+// numbers): every literal becomes "?". The values appear only at Debug, in the
+// "query" record, and only when Debug is on.
 type gormLogger struct {
-	log  *slog.Logger
-	slow time.Duration
+	log   *slog.Logger
+	slow  time.Duration
+	quote byte // the dialect's string quote, for sqlShape
 }
 
-func newGormLogger(log *slog.Logger, slow time.Duration) logger.Interface {
+var _ gorm.ParamsFilter = (*gormLogger)(nil)
+
+func newGormLogger(log *slog.Logger, slow time.Duration, driver string) logger.Interface {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &gormLogger{log: log.With("component", "gorm"), slow: slow}
+	quote := byte('\'')
+	if driver == "sqlite" {
+		quote = '"'
+	}
+	return &gormLogger{log: log.With("component", "gorm"), slow: slow, quote: quote}
 }
 
 func (l *gormLogger) LogMode(logger.LogLevel) logger.Interface { return l }
@@ -145,19 +155,92 @@ func (l *gormLogger) Error(ctx context.Context, msg string, args ...any) {
 	l.log.ErrorContext(ctx, fmt.Sprintf(msg, args...))
 }
 
+// ParamsFilter keeps a statement's values out of the SQL that GORM hands Trace
+// unless Debug is on: then Trace logs them at Debug and strips them from the
+// records above it.
+func (l *gormLogger) ParamsFilter(ctx context.Context, sql string, params ...any) (string, []any) {
+	if l.log.Enabled(ctx, slog.LevelDebug) {
+		return sql, params
+	}
+	return sql, nil
+}
+
 func (l *gormLogger) Trace(ctx context.Context, begin time.Time, fc func() (string, int64), err error) {
 	elapsed := time.Since(begin)
+	debug := l.log.Enabled(ctx, slog.LevelDebug)
 	switch {
 	case err != nil && !errors.Is(err, gorm.ErrRecordNotFound):
 		sql, rows := fc()
-		l.log.ErrorContext(ctx, "query failed", "error", err, "duration", elapsed, "rows", rows, "sql", sql)
+		l.log.ErrorContext(ctx, "query failed", "error", err, "duration", elapsed, "rows", rows, "sql", sqlShape(sql, l.quote))
+		if debug {
+			l.log.DebugContext(ctx, "query", "duration", elapsed, "rows", rows, "sql", sql)
+		}
 	case elapsed > l.slow:
 		sql, rows := fc()
-		l.log.WarnContext(ctx, "slow query", "duration", elapsed, "rows", rows, "sql", sql)
-	case l.log.Enabled(ctx, slog.LevelDebug):
+		l.log.WarnContext(ctx, "slow query", "duration", elapsed, "rows", rows, "sql", sqlShape(sql, l.quote))
+		if debug {
+			l.log.DebugContext(ctx, "query", "duration", elapsed, "rows", rows, "sql", sql)
+		}
+	case debug:
 		sql, rows := fc()
 		l.log.DebugContext(ctx, "query", "duration", elapsed, "rows", rows, "sql", sql)
 	}
+}
+
+// sqlShape returns sql, as GORM's Explain wrote it, with every literal value
+// replaced by "?": the statement's shape, safe to log at any level. quote is the
+// dialect's string quote (SQLite's Explain writes "…", PostgreSQL's '…'); names in
+// the other quotes or backticks are kept. An unterminated string hides the rest.
+func sqlShape(sql string, quote byte) string {
+	var b strings.Builder
+	b.Grow(len(sql))
+	for i := 0; i < len(sql); {
+		c := sql[i]
+		switch {
+		case c == quote:
+			j := i + 1
+			for ; j < len(sql); j++ {
+				if sql[j] == quote {
+					if j+1 < len(sql) && sql[j+1] == quote {
+						j++
+						continue
+					}
+					break
+				}
+			}
+			b.WriteByte('?')
+			i = j + 1
+		case c == '"' || c == '`' || c == '\'':
+			// A quoted name (this dialect's strings are in quote).
+			j := strings.IndexByte(sql[i+1:], c)
+			if j < 0 {
+				b.WriteByte('?')
+				return b.String()
+			}
+			b.WriteString(sql[i : i+j+2])
+			i += j + 2
+		case isDigit(c) && (i == 0 || !isNameByte(sql[i-1])):
+			j := i + 1
+			for j < len(sql) && (isDigit(sql[j]) || sql[j] == '.' || sql[j] == 'e' || sql[j] == 'E' ||
+				(sql[j] == '-' || sql[j] == '+') && (sql[j-1] == 'e' || sql[j-1] == 'E')) {
+				j++
+			}
+			b.WriteByte('?')
+			i = j
+		default:
+			b.WriteByte(c)
+			i++
+		}
+	}
+	return b.String()
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+// isNameByte reports whether c may be part of a name or a $n placeholder, so a
+// digit after it is not a number of its own.
+func isNameByte(c byte) bool {
+	return c == '_' || c == '$' || c >= 0x80 || isDigit(c) || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
 }
 
 // Exec runs one SQL statement, for maintenance and for seeding benchmarks.

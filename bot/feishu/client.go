@@ -36,6 +36,8 @@ const (
 	SplitBytes = 30000
 	// MaxUUIDLen is the longest uuid (the idempotency key) Feishu takes.
 	MaxUUIDLen = 50
+	// UUIDWindow is how long Feishu drops a second send with the same uuid.
+	UUIDWindow = time.Hour
 
 	defaultTimeout = 10 * time.Second // for an *http.Client without one
 	// Waits when Feishu throttles without saying how long.
@@ -56,6 +58,8 @@ func Limits() outbox.Limits {
 	return outbox.Limits{
 		PerRecipient: []outbox.Rate{outbox.RateFor(4, time.Second, 4)},
 		App:          outbox.RateFor(980, time.Minute, 30),
+		// Feishu drops a second send with the same uuid for an hour.
+		DuplicateWindow: UUIDWindow,
 	}
 }
 

@@ -45,7 +45,17 @@ func RateFor(limit int, window time.Duration, burst int) Rate {
 type Limits struct {
 	PerRecipient []Rate // each must allow a message to the recipient
 	App          Rate   // all messages of the app
+	// DuplicateWindow is how long the platform drops a resend of a message it
+	// has (WeCom's duplicate_check_interval, Feishu's uuid hour), counted from
+	// the first send that may have reached it. The outbox never resends after
+	// it: a resend that could arrive later is given up with a recorded failure.
+	// 0 means the platform does not deduplicate; resends are then not limited.
+	DuplicateWindow time.Duration
 }
+
+// windowMargin is kept clear of the end of a platform's duplicate-check window,
+// for the clocks of the replicas and the platform.
+const windowMargin = time.Minute
 
 // Dispatcher delivers the outbox: it claims due messages, holds back what rate
 // limits do not allow yet, sends the rest, and records the result. Several replicas
@@ -171,6 +181,11 @@ func pauseKey(platform string) string { return "pause:" + platform }
 // deliver sends one claimed message and records what happened. The message is in
 // hand: it is sent and recorded even after ctx ends, which only cuts short a wait
 // for the app's rate (the message is then put back until the wait is over).
+//
+// The attempt is recorded (StartAttempt) before the request goes out, so that a
+// resend after a crash knows an earlier send may have arrived; a resend that could
+// reach the platform after its duplicate-check window is not made (given up, with
+// the reason recorded). Backoff counts from the end of the attempt.
 func (d *Dispatcher) deliver(ctx context.Context, m *models.Message) {
 	log := d.log.With("platform", m.Platform, "outbox_id", m.ID)
 	now := d.store.Now()
@@ -194,11 +209,35 @@ func (d *Dispatcher) deliver(ctx context.Context, m *models.Message) {
 		}
 		d.installID = id
 	})
+	start := d.store.Now()
+	if d.outsideWindow(m.Platform, m.FirstAttemptAt, start) {
+		d.giveUp(ctx, log, m)
+		return
+	}
+	if err := d.store.StartAttempt(ctx, m.ID); err != nil {
+		if !errors.Is(err, models.ErrNotFound) {
+			// Not recorded, so not sent: the message goes back, the try uncounted.
+			log.WarnContext(ctx, "recording a send attempt", "error", err)
+			if err := d.store.Retry(ctx, m.ID, start.Add(time.Second), "", false); err != nil {
+				log.ErrorContext(ctx, "rescheduling an unsent message", "error", err)
+			}
+		}
+		return
+	}
+	first := m.FirstAttemptAt
+	if first == nil {
+		first = &start
+	}
 	sctx, cancel := context.WithTimeout(ctx, d.SendTimeout)
 	err = d.senders[m.Platform].Send(sctx, Outgoing{ID: m.ID, Platform: m.Platform, To: m.Peer, Text: m.Text,
 		Markdown: m.Markdown, Buttons: m.Buttons, ReplyTo: m.Quote, Attempt: m.Attempts - 1, Install: d.installID})
 	cancel()
+	end := d.store.Now() // backoff and pauses count from here, not from start
 	var se *SendError
+	refused := errors.As(err, &se) // the platform answered: this send did not arrive
+	if refused && m.FirstAttemptAt == nil {
+		first = nil
+	}
 	switch {
 	case err == nil:
 		d.metrics.Send(m.Platform, "sent")
@@ -207,19 +246,56 @@ func (d *Dispatcher) deliver(ctx context.Context, m *models.Message) {
 		d.metrics.Send(m.Platform, "failed")
 		log.WarnContext(ctx, "message not delivered", "error", err, "attempts", m.Attempts)
 		err = d.store.MarkFailed(ctx, m.ID, err.Error())
-	case errors.As(err, &se) && se.RetryAfter > 0:
+	case se != nil && se.RetryAfter > 0:
 		d.metrics.Send(m.Platform, "retry")
 		// The platform throttles the whole app: every replica waits.
-		if perr := d.throttle.Set(ctx, pauseKey(m.Platform), []byte(now.Add(se.RetryAfter).Format(time.RFC3339Nano)), se.RetryAfter); perr != nil {
+		if perr := d.throttle.Set(ctx, pauseKey(m.Platform), []byte(end.Add(se.RetryAfter).Format(time.RFC3339Nano)), se.RetryAfter); perr != nil {
 			log.WarnContext(ctx, "pausing sends", "error", perr)
 		}
-		err = d.store.Retry(ctx, m.ID, now.Add(se.RetryAfter), err.Error(), true)
+		err = d.retry(ctx, log, m, first, end.Add(se.RetryAfter), err, refused)
 	default:
 		d.metrics.Send(m.Platform, "retry")
 		log.InfoContext(ctx, "send will be retried", "error", err, "attempts", m.Attempts)
-		err = d.store.Retry(ctx, m.ID, now.Add(d.backoff(m.Attempts)), err.Error(), true)
+		err = d.retry(ctx, log, m, first, end.Add(d.backoff(m.Attempts)), err, refused)
 	}
 	if err != nil {
+		log.ErrorContext(ctx, "recording a delivery", "error", err)
+	}
+}
+
+// retry puts m back for next, or gives it up when a resend then could fall
+// outside the platform's duplicate-check window counted from first.
+func (d *Dispatcher) retry(ctx context.Context, log *slog.Logger, m *models.Message, first *time.Time, next time.Time, cause error, refused bool) error {
+	if d.outsideWindow(m.Platform, first, next) {
+		d.giveUp(ctx, log, m)
+		return nil
+	}
+	if refused {
+		return d.store.RetryRefused(ctx, m.ID, next, cause.Error())
+	}
+	return d.store.Retry(ctx, m.ID, next, cause.Error(), true)
+}
+
+// outsideWindow reports whether a send starting at at could reach the platform
+// after its duplicate-check window, counted from first (nil: no send may have
+// arrived yet, so any time is fine).
+func (d *Dispatcher) outsideWindow(platform string, first *time.Time, at time.Time) bool {
+	w := d.limits[platform].DuplicateWindow
+	return w > 0 && first != nil && at.Add(d.SendTimeout+windowMargin).Sub(*first) > w
+}
+
+// giveUp records m as failed: an earlier send may have arrived, and the platform
+// would no longer recognise a resend.
+func (d *Dispatcher) giveUp(ctx context.Context, log *slog.Logger, m *models.Message) {
+	d.metrics.Send(m.Platform, "failed")
+	w := d.limits[m.Platform].DuplicateWindow
+	log.WarnContext(ctx, "message given up: a resend would fall outside the duplicate check",
+		"attempts", m.Attempts, "window", w)
+	reason := "gave up: an earlier send may have arrived, and a resend now would fall outside the platform's duplicate check of " + w.String()
+	if m.LastError != "" {
+		reason += "; last error: " + m.LastError
+	}
+	if err := d.store.MarkFailed(ctx, m.ID, reason); err != nil {
 		log.ErrorContext(ctx, "recording a delivery", "error", err)
 	}
 }

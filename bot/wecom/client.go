@@ -49,9 +49,11 @@ const (
 	maxToBytes       = 64   // a UserID is at most 64 bytes
 
 	// duplicateCheckInterval is how long WeCom refuses to deliver the same
-	// content to the same user again: a retry after a crash between the
-	// send and the outbox update is then harmless.
-	duplicateCheckInterval = 600
+	// content to the same user again, in seconds: the most the API allows
+	// (4 hours). A resend after a crash between the send and the outbox
+	// update is then harmless, and the outbox makes none after it
+	// (Limits.DuplicateWindow).
+	duplicateCheckInterval = 4 * 60 * 60
 
 	defaultTimeout = 10 * time.Second // for an *http.Client without one
 	maxResponse    = 1 << 20          // bytes of a response body read
@@ -85,6 +87,8 @@ func Limits(perMinute int) outbox.Limits {
 	return outbox.Limits{
 		PerRecipient: []outbox.Rate{outbox.RateFor(MemberPerMinute, time.Minute, 5), outbox.RateFor(MemberPerHour, time.Hour, 10)},
 		App:          outbox.RateFor(max(perMinute*98/100/60, 2), time.Second, 10),
+		// Every send asks for the duplicate check over this time.
+		DuplicateWindow: duplicateCheckInterval * time.Second,
 	}
 }
 
@@ -371,8 +375,9 @@ func (c *Client) call(ctx context.Context, method, path, token string, query url
 // Send delivers m to one member (m.To, a UserID) with message/send
 // (https://developer.work.weixin.qq.com/document/path/90236): as text, as
 // markdown when m.Markdown, or as a button_interaction template card when m
-// has buttons. Duplicate checking is on for 600 s, so a retry of the same
-// content after a crash is not delivered twice.
+// has buttons. Duplicate checking is on for 4 hours (the API's most), so a
+// retry of the same content after a crash is not delivered twice; the outbox
+// resends nothing after that (Limits).
 //
 // A token WeCom rejects (40014, 42001, 42009) is evicted and the send
 // retried once with a fresh one. Refusals are *outbox.SendError: permanent for

@@ -691,7 +691,8 @@ func TestFakeMemberLimitAndDuplicates(t *testing.T) {
 	if err := f.c.Send(ctx, outbox.Outgoing{ID: 9, To: "u2", Text: "第0条"}); err != nil || len(f.srv.Sent()) != 4 {
 		t.Errorf("Send to u2: %v, sent %d", err, len(f.srv.Sent()))
 	}
-	// The same text to u1 again is a duplicate for 10 minutes, then not.
+	// The same text to u1 again is a duplicate for 4 hours (the interval the
+	// client asks for, the API's most), then not.
 	now = now.Add(time.Minute)
 	if err := f.c.Send(ctx, outbox.Outgoing{ID: 10, To: "u1", Text: "第0条"}); err != nil {
 		t.Fatal(err)
@@ -699,7 +700,14 @@ func TestFakeMemberLimitAndDuplicates(t *testing.T) {
 	if f.srv.Duplicates() != 1 || len(f.srv.Sent()) != 4 {
 		t.Errorf("duplicates %d, sent %d; want 1, 4", f.srv.Duplicates(), len(f.srv.Sent()))
 	}
-	now = now.Add(10 * time.Minute)
+	now = now.Add(4*time.Hour - 2*time.Minute) // 3 h 59 min after the first
+	if err := f.c.Send(ctx, outbox.Outgoing{ID: 10, To: "u1", Text: "第0条"}); err != nil {
+		t.Fatal(err)
+	}
+	if f.srv.Duplicates() != 2 || len(f.srv.Sent()) != 4 {
+		t.Errorf("at 3h59m: duplicates %d, sent %d; want 2, 4", f.srv.Duplicates(), len(f.srv.Sent()))
+	}
+	now = now.Add(2 * time.Minute)
 	if err := f.c.Send(ctx, outbox.Outgoing{ID: 11, To: "u1", Text: "第0条"}); err != nil {
 		t.Fatal(err)
 	}

@@ -99,6 +99,7 @@ type Server struct {
 	tokenFetches int
 	calls        int
 	duplicates   int
+	loseReplies  int
 
 	stream streamState
 }
@@ -217,6 +218,32 @@ func (s *Server) FailNextHTTP(status, n int) {
 	for range n {
 		s.fails = append(s.fails, failure{status: status})
 	}
+}
+
+// LoseNextReplies makes the next n sends or replies that are accepted (or
+// recognised as duplicates) close the connection without an answer, so the
+// sender sees a network error for a message that arrived: a crash or a
+// timeout between the send and the outbox's record of it.
+func (s *Server) LoseNextReplies(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.loseReplies = n
+}
+
+// loseReply closes the connection instead of answering when a lost reply is
+// due; it reports whether it did. s.mu is held.
+func (s *Server) loseReply(w http.ResponseWriter) bool {
+	if s.loseReplies == 0 {
+		return false
+	}
+	s.loseReplies--
+	if hj, ok := w.(http.Hijacker); ok {
+		if conn, _, err := hj.Hijack(); err == nil {
+			conn.Close()
+			return true
+		}
+	}
+	return false
 }
 
 // Sent returns the messages accepted so far, oldest first.
@@ -414,6 +441,9 @@ func (s *Server) accept(w http.ResponseWriter, b *body, msg Sent) {
 	if b.UUID != "" {
 		if seen, ok := s.uuids[b.UUID]; ok && now.Sub(seen.at) < uuidWindow {
 			s.duplicates++
+			if s.loseReply(w) {
+				return
+			}
 			writeJSON(w, http.StatusOK, s.answer(seen.messageID, msg))
 			return
 		}
@@ -425,6 +455,9 @@ func (s *Server) accept(w http.ResponseWriter, b *body, msg Sent) {
 		s.uuids[b.UUID] = uuidSeen{messageID: msg.MessageID, at: now}
 	}
 	s.sent = append(s.sent, msg)
+	if s.loseReply(w) {
+		return
+	}
 	writeJSON(w, http.StatusOK, s.answer(msg.MessageID, msg))
 }
 

@@ -62,7 +62,10 @@ type Sent struct {
 	Content string
 	Buttons []models.Button // a template card's button_list
 	TaskID  string          // a template card's task_id
-	At      time.Time
+	// DuplicateCheck is the duplicate_check_interval the send asked for, in
+	// seconds (the default 1800 when not given); 0 when the check was off.
+	DuplicateCheck int
+	At             time.Time
 }
 
 // Server is a fake WeCom API. Its methods are safe for concurrent use.
@@ -460,6 +463,7 @@ func (s *Server) deliver(b *sendBody, msg Sent, u string, now time.Time) {
 			interval = defaultDupCheck
 		}
 		interval = min(interval, maxDupCheck)
+		msg.DuplicateCheck = interval
 		if last, ok := s.lastSeen[key]; ok && now.Sub(last) < time.Duration(interval)*time.Second {
 			s.duplicates++
 			return
