@@ -42,10 +42,10 @@ func TestWeeklyDigestCountsVisits(t *testing.T) {
 	if len(day) != 1 {
 		t.Fatalf("M01's daily digests: %+v", day)
 	}
-	// 张老板 was visited on 11/10 and is not due: the visit is not on the list, and
-	// no ratio over zero is shown.
-	mustContain(t, []string{day[0].Text}, "李明 R01 ✅ 计划外拜访1 · 盘点1\n\u3000订货5", "合计 计划外拜访1 · 盘点1 · 订货5")
-	mustContain(t, []string{day[0].Text}, "赵强 R02 🔇 拜访0 · 盘点0")
+	// 张老板 was visited on 11/10 and is not due: the visit is off the list (计划外),
+	// while 宏城超市 is due that day and not yet visited; no ratio over zero is shown.
+	mustContain(t, []string{day[0].Text}, "李明 R01 ⚠️ 拜访0/1 · 计划外1\n\u3000盘点1 · 订货5", "合计 拜访0/2 · 计划外1 · 盘点1\n\u3000订货5")
+	mustContain(t, []string{day[0].Text}, "赵强 R02 🔇 拜访0/1 · 盘点0")
 	mustNotContain(t, []string{day[0].Text}, "/0", "计划外拜访2")
 	checkPhone(t, "daily digest", day[0].Text)
 }
