@@ -367,6 +367,31 @@ var languageCases = []langCase{
 	{text: "价格 刘姐 38", as: "R02", intent: parser.IntentPriceReport, cu: "C009", price: "38", probs: "items_missing"},
 	{text: "拜访", intent: parser.IntentVisit, probs: "customer_missing"},
 	{text: "盘点 张老板 苹果汁 120", as: "A01", now: mon, intent: parser.IntentStockCount, cands: "C001 C006", items: "P01=120"},
+
+	// Silent wrong values (issue 12). Digits with a Chinese magnitude count it, as
+	// reps say them: 3百 is 300, never 3; over 7 whole digits is still refused.
+	{text: "盘点 张老板 苹果汁 3百", intent: parser.IntentStockCount, cu: "C001", items: "P01=300"},
+	{text: "盘点 张老板 苹果汁3百箱", intent: parser.IntentStockCount, cu: "C001", items: "P01=300"},
+	{text: "盘点 张老板 苹果汁 1千2", intent: parser.IntentStockCount, cu: "C001", items: "P01=1200"},
+	{text: "进货 张老板 矿泉水 2万", intent: parser.IntentPurchase, cu: "C001", items: "P04=20000"},
+	{text: "进货 张老板 矿泉水 1万2", intent: parser.IntentPurchase, cu: "C001", items: "P04=12000"},
+	{text: "进货 张老板 矿泉水 1.5千", intent: parser.IntentPurchase, cu: "C001", items: "P04=1500"},
+	{text: "盘点 张老板 苹果汁 3百5", intent: parser.IntentStockCount, cu: "C001", items: "P01=350"},
+	{text: "盘点 张老板 苹果汁 两百五", intent: parser.IntentStockCount, cu: "C001", items: "P01=250"},
+	{text: "盘点 张老板 苹果汁 1千零5", intent: parser.IntentStockCount, cu: "C001", items: "P01=1005"},
+	{text: "盘点 张老板 苹果汁 一百20", intent: parser.IntentStockCount, cu: "C001", items: "P01=120"},
+	{text: "盘点 张老板 3百箱苹果汁 2百箱橙汁", intent: parser.IntentStockCount, cu: "C001", items: "P01=300 P02=200"},
+	{text: "盘点 张老板 苹果汁 1000万", intent: parser.IntentStockCount, cu: "C001", items: "P01=-", probs: "number_too_long"},
+	{text: "盘点 张老板 苹果汁 99999万", intent: parser.IntentStockCount, cu: "C001", items: "P01=-", probs: "number_too_long"},
+	// 一箱, 一瓶, 一件 after a price is its unit, never a decimal; 25块5 is 25.5.
+	{text: "价格 惠民 苹果汁 25块一箱", intent: parser.IntentPriceReport, cu: "C007", items: "P01=-", price: "25"},
+	{text: "价格 惠民 苹果汁 二十八块一箱", intent: parser.IntentPriceReport, cu: "C007", items: "P01=-", price: "28"},
+	{text: "价格 惠民 苹果汁 三十八块一件", intent: parser.IntentPriceReport, cu: "C007", items: "P01=-", price: "38"},
+	{text: "价格 惠民 苹果汁 38块钱一箱", intent: parser.IntentPriceReport, cu: "C007", items: "P01=-", price: "38"},
+	{text: "价格 惠民 苹果汁 3块一瓶", intent: parser.IntentPriceReport, cu: "C007", items: "P01=-", price: "3", piece: true},
+	{text: "价格 惠民 苹果汁 25块5", intent: parser.IntentPriceReport, cu: "C007", items: "P01=-", price: "25.5"},
+	{text: "价格 惠民 苹果汁 25块5一瓶", intent: parser.IntentPriceReport, cu: "C007", items: "P01=-", price: "25.5", piece: true},
+	{text: "价格 惠民 苹果汁 二十八块五一箱", intent: parser.IntentPriceReport, cu: "C007", items: "P01=-", price: "28.5"},
 }
 
 func TestLanguage(t *testing.T) {
