@@ -63,3 +63,35 @@ func TestSilentPriceUnit(t *testing.T) {
 		})
 	}
 }
+
+// TestSilentRemarkNames: a product named in a remark is no item: 老板说水太贵 adds no
+// 矿泉水, and 红茶卖得慢 neither adds 冰红茶 nor calls a counted 冰红茶 a duplicate. The
+// count is stored as said, the remark kept whole.
+func TestSilentRemarkNames(t *testing.T) {
+	db := tempDB(t)
+	replies := chatScript(t, db,
+		say{"R01", day1, "盘点 张老板 苹果汁 120 老板说水太贵"},
+		say{"R01", day1, "盘点 张老板 冰红茶 10 红茶卖得慢"},
+	)
+	for i, r := range replies {
+		t.Logf("reply %d: %s", i+1, strings.Join(r, " | "))
+	}
+	mustContain(t, replies[0], "盘点已记录", "【苹果汁1L】", "本存 120箱")
+	mustNotContain(t, replies[0], "矿泉水")
+	mustContain(t, replies[1], "盘点已记录", "【冰红茶500ml】", "本存 10箱")
+	mustNotContain(t, replies[1], "重复")
+	if _, ok := lastCount(t, db, "C001", "P04", mustTime(t, day1)); ok {
+		t.Error("a remark stored a count of 矿泉水")
+	}
+	if n, ok := lastCount(t, db, "C001", "P05", mustTime(t, day1)); !ok || n != 10*15 {
+		t.Errorf("冰红茶 count = %d (%v), want 10 cases", n, ok)
+	}
+	rs := openDB(t, db).reports("R01")
+	if len(rs) != 2 || rs[0].Note == rs[1].Note {
+		t.Fatalf("stored %+v, want two counts with their remarks", rs)
+	}
+	notes := rs[0].Note + "/" + rs[1].Note
+	if !strings.Contains(notes, "老板说水太贵") || !strings.Contains(notes, "红茶卖得慢") {
+		t.Errorf("remarks = %q", notes)
+	}
+}

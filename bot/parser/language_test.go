@@ -392,6 +392,17 @@ var languageCases = []langCase{
 	{text: "价格 惠民 苹果汁 25块5", intent: parser.IntentPriceReport, cu: "C007", items: "P01=-", price: "25.5"},
 	{text: "价格 惠民 苹果汁 25块5一瓶", intent: parser.IntentPriceReport, cu: "C007", items: "P01=-", price: "25.5", piece: true},
 	{text: "价格 惠民 苹果汁 二十八块五一箱", intent: parser.IntentPriceReport, cu: "C007", items: "P01=-", price: "28.5"},
+	// A product named inside a remark is no item: only a name with a quantity, or
+	// standing apart, is one; a one-character alias (水) glued to words never is.
+	{text: "盘点 张老板 苹果汁 120 老板说水太贵", intent: parser.IntentStockCount, cu: "C001", items: "P01=120", note: "老板说水太贵"},
+	{text: "盘点 张老板 苹果汁 120 红茶卖得慢", intent: parser.IntentStockCount, cu: "C001", items: "P01=120", note: "红茶卖得慢"},
+	{text: "盘点 张老板 冰红茶 10 红茶卖得慢", intent: parser.IntentStockCount, cu: "C001", items: "P05=10", note: "红茶卖得慢"},
+	{text: "盘点 张老板 苹果汁 30 老板说苹果汁卖得快", intent: parser.IntentStockCount, cu: "C001", items: "P01=30", note: "老板说苹果汁卖得快"},
+	{text: "进货 张老板 苹果汁 50 老板说红茶下周再要", intent: parser.IntentPurchase, cu: "C001", items: "P01=50", note: "老板说红茶下周再要"},
+	{text: "反馈 张老板 老板说水太贵", intent: parser.IntentFeedback, cu: "C001", note: "老板说水太贵"},
+	{text: "盘点 张老板 苹果汁 120 红茶 卖得慢", intent: parser.IntentStockCount, cu: "C001", items: "P01=120 P05=-", probs: "qty_missing"},
+	{text: "盘点 张老板 苹果汁 120 水", intent: parser.IntentStockCount, cu: "C001", items: "P01=120 P04=-", probs: "qty_missing"},
+	{text: "盘点 张老板 苹果汁120水50", intent: parser.IntentStockCount, cu: "C001", items: "P01=120 P04=50"},
 }
 
 func TestLanguage(t *testing.T) {

@@ -531,8 +531,6 @@ func (c *Catalog) items(toks []token, rs []rune, may Carries, r *Result) []token
 		if p == nil {
 			continue
 		}
-		t.used = true
-		it := Item{Product: p}
 		var q *token
 		if qtyFirst {
 			if i > 0 && isQty(&toks[i-1]) {
@@ -541,6 +539,11 @@ func (c *Catalog) items(toks []token, rs []rune, may Carries, r *Result) []token
 		} else if i+1 < len(toks) && isQty(&toks[i+1]) {
 			q = &toks[i+1]
 		}
+		if inRemark(toks, i, q != nil) {
+			continue
+		}
+		t.used = true
+		it := Item{Product: p}
 		if q != nil {
 			q.used = true
 			typed := string(rs[q.start:q.end])
@@ -589,6 +592,21 @@ func (c *Catalog) items(toks []token, rs []rune, may Carries, r *Result) []token
 	return toks
 }
 
+// inRemark reports whether the product name at toks[i] is part of a remark rather
+// than an item: glued to words the vocabulary does not know (老板说水太贵, 红茶卖得慢)
+// without a quantity of its own. A one-character alias (水) glued to such words is
+// never an item, quantity or not: it needs a place of its own.
+func inRemark(toks []token, i int, hasQty bool) bool {
+	t := &toks[i]
+	if t.guess != nil {
+		return false
+	}
+	remark := func(o *token) bool { return o.kind == tkText && !o.used && o.guess == nil }
+	glued := i > 0 && remark(&toks[i-1]) && toks[i-1].end == t.start && !toks[i-1].spaceAfter ||
+		i+1 < len(toks) && remark(&toks[i+1]) && toks[i+1].start == t.end && !t.spaceAfter
+	return glued && (!hasQty || t.end-t.start == 1)
+}
+
 // badNumber is the problem with a number no count or price may be: negative or
 // too long; "" when there is none.
 func badNumber(n number) string {
@@ -606,7 +624,7 @@ func badNumber(n number) string {
 func (c *Catalog) mentions(toks []token, rs []rune, may Carries, r *Result) []token {
 	add := func() {
 		for i := range toks {
-			if p := c.productOf(&toks[i]); p != nil {
+			if p := c.productOf(&toks[i]); p != nil && !(toks[i].end-toks[i].start == 1 && inRemark(toks, i, false)) {
 				toks[i].used = true
 				r.Items = append(r.Items, Item{Product: p})
 			}
