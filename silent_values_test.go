@@ -95,3 +95,29 @@ func TestSilentRemarkNames(t *testing.T) {
 		t.Errorf("remarks = %q", notes)
 	}
 }
+
+// TestSilentSizes: a size said with a product name selects the product of that size
+// (小瓶装苹果汁, 300毫升苹果汁: 苹果汁300ml, 24 bottles a case), and a size no 苹果汁 comes
+// in is asked about, with the sizes there are: nothing is stored as 苹果汁1L.
+func TestSilentSizes(t *testing.T) {
+	db := tempDB(t)
+	replies := chatScript(t, db,
+		say{"R01", day1, "盘点 张老板 小瓶装苹果汁 30"},
+		say{"R01", day2, "盘点 张老板 300毫升苹果汁 20"},
+		say{"R01", day2, "盘点 张老板 500毫升苹果汁 50"},
+	)
+	for i, r := range replies {
+		t.Logf("reply %d: %s", i+1, strings.Join(r, " | "))
+	}
+	mustContain(t, replies[0], "盘点已记录", "【苹果汁300ml】", "本存 30箱")
+	mustContain(t, replies[1], "盘点已记录", "【苹果汁300ml】", "上存 30箱", "本存 20箱")
+	mustNotContain(t, replies[0], "苹果汁1L")
+	mustNotContain(t, replies[2], "已记录")
+	mustContain(t, replies[2], "500毫升苹果汁", "苹果汁1L", "苹果汁300ml")
+	if n, ok := lastCount(t, db, "C001", "P03", mustTime(t, day2)); !ok || n != 20*24 {
+		t.Errorf("苹果汁300ml count = %d (%v), want 20 cases", n, ok)
+	}
+	if _, ok := lastCount(t, db, "C001", "P01", mustTime(t, day2)); ok {
+		t.Error("a size stored a count of 苹果汁1L")
+	}
+}

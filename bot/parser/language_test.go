@@ -403,6 +403,24 @@ var languageCases = []langCase{
 	{text: "盘点 张老板 苹果汁 120 红茶 卖得慢", intent: parser.IntentStockCount, cu: "C001", items: "P01=120 P05=-", probs: "qty_missing"},
 	{text: "盘点 张老板 苹果汁 120 水", intent: parser.IntentStockCount, cu: "C001", items: "P01=120 P04=-", probs: "qty_missing"},
 	{text: "盘点 张老板 苹果汁120水50", intent: parser.IntentStockCount, cu: "C001", items: "P01=120 P04=50"},
+	// A size said with a name selects the product of that size (苹果汁300ml is P03);
+	// a size no product of the name comes in is asked about, never stored as 1L.
+	{text: "盘点 张老板 小瓶装苹果汁 30", intent: parser.IntentStockCount, cu: "C001", items: "P03=30"},
+	{text: "盘点 张老板 小瓶装 苹果汁 30", intent: parser.IntentStockCount, cu: "C001", items: "P03=30"},
+	{text: "盘点 张老板 大瓶装苹果汁 30 橙汁 20", intent: parser.IntentStockCount, cu: "C001", items: "P01=30 P02=20"},
+	{text: "盘点 张老板 苹果汁大瓶 30", intent: parser.IntentStockCount, cu: "C001", items: "P01=30"},
+	{text: "盘点 张老板 300毫升苹果汁 30", intent: parser.IntentStockCount, cu: "C001", items: "P03=30"},
+	{text: "盘点 张老板 三百毫升苹果汁 30", intent: parser.IntentStockCount, cu: "C001", items: "P03=30"},
+	{text: "盘点 张老板 300ml装苹果汁 30", intent: parser.IntentStockCount, cu: "C001", items: "P03=30"},
+	{text: "盘点 张老板 苹果汁300毫升 30", intent: parser.IntentStockCount, cu: "C001", items: "P03=30"},
+	{text: "盘点 张老板 苹果汁 300ml 30", intent: parser.IntentStockCount, cu: "C001", items: "P03=30"},
+	{text: "盘点 张老板 30箱300ml苹果汁", intent: parser.IntentStockCount, cu: "C001", items: "P03=30"},
+	{text: "盘点 张老板 1升苹果汁 30", intent: parser.IntentStockCount, cu: "C001", items: "P01=30"},
+	{text: "价格 惠民 300ml苹果汁 38", intent: parser.IntentPriceReport, cu: "C007", items: "P03=-", price: "38"},
+	{text: "盘点 张老板 500毫升苹果汁 30", intent: parser.IntentStockCount, cu: "C001", probs: "product_unknown"},
+	{text: "盘点 张老板 苹果汁 500ml 30", intent: parser.IntentStockCount, cu: "C001", probs: "product_unknown"},
+	{text: "盘点 张老板 小瓶装橙汁 30", intent: parser.IntentStockCount, cu: "C001", probs: "product_unknown"},
+	{text: "盘点 张老板 苹果汁 30 小瓶装", intent: parser.IntentStockCount, cu: "C001", items: "P01=30", probs: "product_unknown"},
 }
 
 func TestLanguage(t *testing.T) {

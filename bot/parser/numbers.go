@@ -18,6 +18,7 @@ const (
 	numMonthDay                // 12月1日
 	numOther                   // 20份, 3天: counted, but not goods or money
 	numUnit                    // 2提: a unit the product may declare (Product.Units)
+	numVolume                  // 300ml, 1升: a product's size, never a quantity
 )
 
 const maxMant = 1 << 40 // far above any real quantity or price, far below overflow
@@ -33,6 +34,8 @@ var (
 	// measureWords are units goods come in besides cases and pieces: 2提 is no
 	// number of cases, and is read only as far as the product declares it.
 	measureWords = []string{"提", "板", "排", "扎", "打", "托", "条", "套", "组", "拖", "层"}
+	// volumeUnits name a product's size: 300ml, 300毫升, 1l, 1升.
+	volumeUnits = []string{"毫升", "ml", "升", "l"}
 )
 
 // maxDigits is the most digits a whole part may have: no count or price has more,
@@ -224,7 +227,8 @@ func readNumber(s []rune) (n number, ok bool) {
 		}
 		n.val, i = decimal{mant: v}, l
 		rest := s[i:]
-		if len(rest) > 0 && rest[0] != ' ' && unitAt(rest) == 0 && prefixLen(rest, perCase) == 0 && prefixLen(rest, perPiece) == 0 {
+		if len(rest) > 0 && rest[0] != ' ' && unitAt(rest) == 0 && prefixLen(rest, perCase) == 0 && prefixLen(rest, perPiece) == 0 &&
+			volumeAt(rest) == 0 {
 			return n, false
 		}
 	}
@@ -234,6 +238,14 @@ func readNumber(s []rune) (n number, ok bool) {
 		i = j
 	}
 	rest := s[i:]
+	if l := volumeAt(rest); l > 0 && i > 0 {
+		// 300ml, 1升装: the product's size.
+		n.kind, n.unit, n.length = numVolume, string(rest[:l]), i+l
+		if hasPrefix(s[n.length:], "装") {
+			n.length++
+		}
+		return n, true
+	}
 	switch {
 	case hasPrefix(rest, "个月"):
 		n.kind, n.length = numOther, i+2
@@ -371,6 +383,34 @@ func priceUnitAt(s []rune) bool {
 		return true
 	}
 	return len(s) > 1 && s[0] == '一' && (unitAt(s[1:]) > 0 || prefixLen(s[1:], measureWords) > 0)
+}
+
+// volumeAt returns the length of a volume unit at the start of s (ml, 毫升, l, 升), or
+// 0; a letter after ml or l makes it a word, not a unit.
+func volumeAt(s []rune) int {
+	l := prefixLen(s, volumeUnits)
+	if l > 0 && l < len(s) && isASCIILetter(s[l]) {
+		return 0
+	}
+	return l
+}
+
+// ml is a volume's size in millilitres; ok is false when it is no whole number of them.
+func (n number) ml() (int64, bool) {
+	if n.kind != numVolume {
+		return 0, false
+	}
+	v := n.val.mant
+	if n.unit == "l" || n.unit == "升" {
+		v *= 1000
+	}
+	for range n.val.scale {
+		if v%10 != 0 {
+			return 0, false
+		}
+		v /= 10
+	}
+	return v, v > 0
 }
 
 // skipSpaces returns the index of the first rune at or after i that is no space.

@@ -510,6 +510,7 @@ func (c *Catalog) guessProducts(toks []token, rs []rune, r *Result) []token {
 // items pairs products with quantities. A message puts quantities either after each
 // product (苹果汁 120) or before it (120箱苹果汁); whichever comes first sets the order.
 func (c *Catalog) items(toks []token, rs []rune, may Carries, r *Result) []token {
+	toks = c.sizes(toks, rs, r)
 	toks = c.guessProducts(toks, rs, r)
 	// A quantity before the first product leads when it has a unit (120箱苹果汁) or,
 	// bare, when the product follows it at once and no unknown words precede it
@@ -589,6 +590,13 @@ func (c *Catalog) items(toks []token, rs []rune, may Carries, r *Result) []token
 		}
 		r.Problems = append(r.Problems, Problem{Code: ProblemStrayNumber, Text: string(rs[t.start:t.end])})
 	}
+	// A size no product name took (苹果汁 30 小瓶装): which product it means is asked.
+	for i := range toks {
+		if t := &toks[i]; isSize(t, rs) {
+			t.used = true
+			r.Problems = append(r.Problems, Problem{Code: ProblemProductUnknown, Text: string(rs[t.start:t.end])})
+		}
+	}
 	return toks
 }
 
@@ -634,6 +642,7 @@ func (c *Catalog) mentions(toks []token, rs []rune, may Carries, r *Result) []to
 		add()
 		return toks
 	}
+	toks = c.sizes(toks, rs, r)
 	toks = c.glueProducts(toks, rs)
 	add()
 	if len(r.Items) == 0 {
