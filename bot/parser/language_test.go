@@ -367,6 +367,60 @@ var languageCases = []langCase{
 	{text: "价格 刘姐 38", as: "R02", intent: parser.IntentPriceReport, cu: "C009", price: "38", probs: "items_missing"},
 	{text: "拜访", intent: parser.IntentVisit, probs: "customer_missing"},
 	{text: "盘点 张老板 苹果汁 120", as: "A01", now: mon, intent: parser.IntentStockCount, cands: "C001 C006", items: "P01=120"},
+
+	// Silent wrong values (issue 12). Digits with a Chinese magnitude count it, as
+	// reps say them: 3百 is 300, never 3; over 7 whole digits is still refused.
+	{text: "盘点 张老板 苹果汁 3百", intent: parser.IntentStockCount, cu: "C001", items: "P01=300"},
+	{text: "盘点 张老板 苹果汁3百箱", intent: parser.IntentStockCount, cu: "C001", items: "P01=300"},
+	{text: "盘点 张老板 苹果汁 1千2", intent: parser.IntentStockCount, cu: "C001", items: "P01=1200"},
+	{text: "进货 张老板 矿泉水 2万", intent: parser.IntentPurchase, cu: "C001", items: "P04=20000"},
+	{text: "进货 张老板 矿泉水 1万2", intent: parser.IntentPurchase, cu: "C001", items: "P04=12000"},
+	{text: "进货 张老板 矿泉水 1.5千", intent: parser.IntentPurchase, cu: "C001", items: "P04=1500"},
+	{text: "盘点 张老板 苹果汁 3百5", intent: parser.IntentStockCount, cu: "C001", items: "P01=350"},
+	{text: "盘点 张老板 苹果汁 两百五", intent: parser.IntentStockCount, cu: "C001", items: "P01=250"},
+	{text: "盘点 张老板 苹果汁 1千零5", intent: parser.IntentStockCount, cu: "C001", items: "P01=1005"},
+	{text: "盘点 张老板 苹果汁 一百20", intent: parser.IntentStockCount, cu: "C001", items: "P01=120"},
+	{text: "盘点 张老板 3百箱苹果汁 2百箱橙汁", intent: parser.IntentStockCount, cu: "C001", items: "P01=300 P02=200"},
+	{text: "盘点 张老板 苹果汁 1000万", intent: parser.IntentStockCount, cu: "C001", items: "P01=-", probs: "number_too_long"},
+	{text: "盘点 张老板 苹果汁 99999万", intent: parser.IntentStockCount, cu: "C001", items: "P01=-", probs: "number_too_long"},
+	// 一箱, 一瓶, 一件 after a price is its unit, never a decimal; 25块5 is 25.5.
+	{text: "价格 惠民 苹果汁 25块一箱", intent: parser.IntentPriceReport, cu: "C007", items: "P01=-", price: "25"},
+	{text: "价格 惠民 苹果汁 二十八块一箱", intent: parser.IntentPriceReport, cu: "C007", items: "P01=-", price: "28"},
+	{text: "价格 惠民 苹果汁 三十八块一件", intent: parser.IntentPriceReport, cu: "C007", items: "P01=-", price: "38"},
+	{text: "价格 惠民 苹果汁 38块钱一箱", intent: parser.IntentPriceReport, cu: "C007", items: "P01=-", price: "38"},
+	{text: "价格 惠民 苹果汁 3块一瓶", intent: parser.IntentPriceReport, cu: "C007", items: "P01=-", price: "3", piece: true},
+	{text: "价格 惠民 苹果汁 25块5", intent: parser.IntentPriceReport, cu: "C007", items: "P01=-", price: "25.5"},
+	{text: "价格 惠民 苹果汁 25块5一瓶", intent: parser.IntentPriceReport, cu: "C007", items: "P01=-", price: "25.5", piece: true},
+	{text: "价格 惠民 苹果汁 二十八块五一箱", intent: parser.IntentPriceReport, cu: "C007", items: "P01=-", price: "28.5"},
+	// A product named inside a remark is no item: only a name with a quantity, or
+	// standing apart, is one; a one-character alias (水) glued to words never is.
+	{text: "盘点 张老板 苹果汁 120 老板说水太贵", intent: parser.IntentStockCount, cu: "C001", items: "P01=120", note: "老板说水太贵"},
+	{text: "盘点 张老板 苹果汁 120 红茶卖得慢", intent: parser.IntentStockCount, cu: "C001", items: "P01=120", note: "红茶卖得慢"},
+	{text: "盘点 张老板 冰红茶 10 红茶卖得慢", intent: parser.IntentStockCount, cu: "C001", items: "P05=10", note: "红茶卖得慢"},
+	{text: "盘点 张老板 苹果汁 30 老板说苹果汁卖得快", intent: parser.IntentStockCount, cu: "C001", items: "P01=30", note: "老板说苹果汁卖得快"},
+	{text: "进货 张老板 苹果汁 50 老板说红茶下周再要", intent: parser.IntentPurchase, cu: "C001", items: "P01=50", note: "老板说红茶下周再要"},
+	{text: "反馈 张老板 老板说水太贵", intent: parser.IntentFeedback, cu: "C001", note: "老板说水太贵"},
+	{text: "盘点 张老板 苹果汁 120 红茶 卖得慢", intent: parser.IntentStockCount, cu: "C001", items: "P01=120 P05=-", probs: "qty_missing"},
+	{text: "盘点 张老板 苹果汁 120 水", intent: parser.IntentStockCount, cu: "C001", items: "P01=120 P04=-", probs: "qty_missing"},
+	{text: "盘点 张老板 苹果汁120水50", intent: parser.IntentStockCount, cu: "C001", items: "P01=120 P04=50"},
+	// A size said with a name selects the product of that size (苹果汁300ml is P03);
+	// a size no product of the name comes in is asked about, never stored as 1L.
+	{text: "盘点 张老板 小瓶装苹果汁 30", intent: parser.IntentStockCount, cu: "C001", items: "P03=30"},
+	{text: "盘点 张老板 小瓶装 苹果汁 30", intent: parser.IntentStockCount, cu: "C001", items: "P03=30"},
+	{text: "盘点 张老板 大瓶装苹果汁 30 橙汁 20", intent: parser.IntentStockCount, cu: "C001", items: "P01=30 P02=20"},
+	{text: "盘点 张老板 苹果汁大瓶 30", intent: parser.IntentStockCount, cu: "C001", items: "P01=30"},
+	{text: "盘点 张老板 300毫升苹果汁 30", intent: parser.IntentStockCount, cu: "C001", items: "P03=30"},
+	{text: "盘点 张老板 三百毫升苹果汁 30", intent: parser.IntentStockCount, cu: "C001", items: "P03=30"},
+	{text: "盘点 张老板 300ml装苹果汁 30", intent: parser.IntentStockCount, cu: "C001", items: "P03=30"},
+	{text: "盘点 张老板 苹果汁300毫升 30", intent: parser.IntentStockCount, cu: "C001", items: "P03=30"},
+	{text: "盘点 张老板 苹果汁 300ml 30", intent: parser.IntentStockCount, cu: "C001", items: "P03=30"},
+	{text: "盘点 张老板 30箱300ml苹果汁", intent: parser.IntentStockCount, cu: "C001", items: "P03=30"},
+	{text: "盘点 张老板 1升苹果汁 30", intent: parser.IntentStockCount, cu: "C001", items: "P01=30"},
+	{text: "价格 惠民 300ml苹果汁 38", intent: parser.IntentPriceReport, cu: "C007", items: "P03=-", price: "38"},
+	{text: "盘点 张老板 500毫升苹果汁 30", intent: parser.IntentStockCount, cu: "C001", probs: "product_unknown"},
+	{text: "盘点 张老板 苹果汁 500ml 30", intent: parser.IntentStockCount, cu: "C001", probs: "product_unknown"},
+	{text: "盘点 张老板 小瓶装橙汁 30", intent: parser.IntentStockCount, cu: "C001", probs: "product_unknown"},
+	{text: "盘点 张老板 苹果汁 30 小瓶装", intent: parser.IntentStockCount, cu: "C001", items: "P01=30", probs: "product_unknown"},
 }
 
 func TestLanguage(t *testing.T) {

@@ -18,6 +18,7 @@ const (
 	numMonthDay                // 12月1日
 	numOther                   // 20份, 3天: counted, but not goods or money
 	numUnit                    // 2提: a unit the product may declare (Product.Units)
+	numVolume                  // 300ml, 1升: a product's size, never a quantity
 )
 
 const maxMant = 1 << 40 // far above any real quantity or price, far below overflow
@@ -33,6 +34,8 @@ var (
 	// measureWords are units goods come in besides cases and pieces: 2提 is no
 	// number of cases, and is read only as far as the product declares it.
 	measureWords = []string{"提", "板", "排", "扎", "打", "托", "条", "套", "组", "拖", "层"}
+	// volumeUnits name a product's size: 300ml, 300毫升, 1l, 1升.
+	volumeUnits = []string{"毫升", "ml", "升", "l"}
 )
 
 // maxDigits is the most digits a whole part may have: no count or price has more,
@@ -101,20 +104,32 @@ var cnUnit = map[rune]int64{'十': 10, '百': 100, '千': 1000, '万': 10000}
 // chinese reads a Chinese numeral ("一百零五", "两百", "十五", "二十五") at the start of s.
 // A digit right after 百, 千 or 万 counts in the next unit down, as people say it:
 // 一百二 is 120, 两千五 is 2,500. Two digits in a row end the numeral (一二 reads 一).
+// ASCII digits may stand for the Chinese ones (3百5 is 350, 1千零5 is 1,005).
 func chinese(s []rune) (int64, int) {
 	var total, section, digit, lastUnit int64
 	seen, afterDigit, zero := false, false, false
 	i := 0
-	for ; i < len(s); i++ {
+	for i < len(s) {
 		r := s[i]
-		if d, ok := cnDigit[r]; ok {
+		d, ok := cnDigit[r]
+		l := 1
+		if !ok && isDigit(r) {
+			var dd decimal
+			dd, l = digits(s[i:])
+			if dd.scale != 0 {
+				break
+			}
+			d, ok = dd.mant, true
+		}
+		if ok {
 			if afterDigit && !zero {
 				break
 			}
-			if d == 0 {
+			if d == 0 && l == 1 {
 				zero = true
 			}
 			digit, seen, afterDigit = d, true, true
+			i += l
 			continue
 		}
 		u, ok := cnUnit[r]
@@ -132,11 +147,12 @@ func chinese(s []rune) (int64, int) {
 			section = min(section+digit*u, maxMant)
 		}
 		digit = 0
+		i++
 	}
 	if !seen {
 		return 0, 0
 	}
-	if digit > 0 && lastUnit >= 100 && !zero && i >= 2 && cnUnit[s[i-2]] == lastUnit {
+	if digit > 0 && digit < 10 && lastUnit >= 100 && !zero && i >= 2 && cnUnit[s[i-2]] == lastUnit {
 		digit *= lastUnit / 10 // 一百二 = 120
 	}
 	return min(total+section+digit, maxMant), i
@@ -191,6 +207,11 @@ func readNumber(s []rune) (n number, ok bool) {
 	case isDigit(s[0]):
 		var whole int
 		n.val, i, whole = digitsLen(s)
+		if i < len(s) && magnitudeAt(s[i:]) {
+			// 3百, 1千2, 2万, 1.5万: digits with a Chinese magnitude.
+			n.val, i = withMagnitude(s, n.val, i)
+			whole = wholeDigits(n.val)
+		}
 		n.tooLong = whole > maxDigits
 	case s[0] == '半':
 		// 半箱: half a case.
@@ -206,7 +227,8 @@ func readNumber(s []rune) (n number, ok bool) {
 		}
 		n.val, i = decimal{mant: v}, l
 		rest := s[i:]
-		if len(rest) > 0 && rest[0] != ' ' && unitAt(rest) == 0 && prefixLen(rest, perCase) == 0 && prefixLen(rest, perPiece) == 0 {
+		if len(rest) > 0 && rest[0] != ' ' && unitAt(rest) == 0 && prefixLen(rest, perCase) == 0 && prefixLen(rest, perPiece) == 0 &&
+			volumeAt(rest) == 0 {
 			return n, false
 		}
 	}
@@ -216,6 +238,14 @@ func readNumber(s []rune) (n number, ok bool) {
 		i = j
 	}
 	rest := s[i:]
+	if l := volumeAt(rest); l > 0 && i > 0 {
+		// 300ml, 1升装: the product's size.
+		n.kind, n.unit, n.length = numVolume, string(rest[:l]), i+l
+		if hasPrefix(s[n.length:], "装") {
+			n.length++
+		}
+		return n, true
+	}
 	switch {
 	case hasPrefix(rest, "个月"):
 		n.kind, n.length = numOther, i+2
@@ -231,8 +261,8 @@ func readNumber(s []rune) (n number, ok bool) {
 	case hasPrefix(rest, "元") || hasPrefix(rest, "块"):
 		n.kind = numPrice
 		i++
-		if hasPrefix(s[i-1:], "块") && i < len(s) && n.val.scale == 0 {
-			// 38块5, 三十八块五: 38.5 yuan.
+		if hasPrefix(s[i-1:], "块") && i < len(s) && n.val.scale == 0 && !priceUnitAt(s[i:]) {
+			// 38块5, 三十八块五: 38.5 yuan; but 25块一箱 is 25 a case.
 			if v, l := wholeAt(s[i:]); l > 0 && v < 10 && (isDigit(s[i]) || l == 1) {
 				n.val = decimal{mant: n.val.mant*10 + v, scale: 1}
 				i += l
@@ -295,6 +325,92 @@ func readNumber(s []rune) (n number, ok bool) {
 	}
 	n.kind, n.length = numBare, i
 	return n, true
+}
+
+// magnitudeAt reports whether s starts with 十, 百, 千 or 万 used as a magnitude:
+// not 千克, 千米, 百佳 and the like, where the character starts a word.
+func magnitudeAt(s []rune) bool {
+	if _, ok := cnUnit[s[0]]; !ok {
+		return false
+	}
+	if len(s) > 1 {
+		switch s[1] {
+		case '克', '米', '瓦', '佳', '货', '事', '分':
+			return false
+		}
+	}
+	return true
+}
+
+// withMagnitude reads digits d (ending at i) with the Chinese magnitude after them,
+// as people say numbers: 3百 is 300, 1千2 is 1,200, 1千零5 is 1,005, 1.5万 is 15,000.
+func withMagnitude(s []rune, d decimal, i int) (decimal, int) {
+	if d.scale == 0 {
+		v, l := chinese(s)
+		return decimal{mant: v}, l
+	}
+	// 1.5万: a decimal times one magnitude, nothing after it.
+	u := cnUnit[s[i]]
+	if d.mant > maxMant/u {
+		return decimal{mant: maxMant}, i + 1
+	}
+	d.mant *= u
+	for d.scale > 0 && d.mant%10 == 0 {
+		d.mant /= 10
+		d.scale--
+	}
+	return d, i + 1
+}
+
+// wholeDigits is the number of digits in d's whole part.
+func wholeDigits(d decimal) int {
+	v := d.mant
+	for range d.scale {
+		v /= 10
+	}
+	n := 1
+	for v >= 10 {
+		v /= 10
+		n++
+	}
+	return n
+}
+
+// priceUnitAt reports whether s starts with the unit a price is of: 一箱, 一瓶, 一件
+// and the like, or 一 before any unit (一提). After 25块 it is never a decimal.
+func priceUnitAt(s []rune) bool {
+	if prefixLen(s, perCase) > 0 || prefixLen(s, perPiece) > 0 {
+		return true
+	}
+	return len(s) > 1 && s[0] == '一' && (unitAt(s[1:]) > 0 || prefixLen(s[1:], measureWords) > 0)
+}
+
+// volumeAt returns the length of a volume unit at the start of s (ml, 毫升, l, 升), or
+// 0; a letter after ml or l makes it a word, not a unit.
+func volumeAt(s []rune) int {
+	l := prefixLen(s, volumeUnits)
+	if l > 0 && l < len(s) && isASCIILetter(s[l]) {
+		return 0
+	}
+	return l
+}
+
+// ml is a volume's size in millilitres; ok is false when it is no whole number of them.
+func (n number) ml() (int64, bool) {
+	if n.kind != numVolume {
+		return 0, false
+	}
+	v := n.val.mant
+	if n.unit == "l" || n.unit == "升" {
+		v *= 1000
+	}
+	for range n.val.scale {
+		if v%10 != 0 {
+			return 0, false
+		}
+		v /= 10
+	}
+	return v, v > 0
 }
 
 // skipSpaces returns the index of the first rune at or after i that is no space.

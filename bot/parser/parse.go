@@ -510,6 +510,7 @@ func (c *Catalog) guessProducts(toks []token, rs []rune, r *Result) []token {
 // items pairs products with quantities. A message puts quantities either after each
 // product (苹果汁 120) or before it (120箱苹果汁); whichever comes first sets the order.
 func (c *Catalog) items(toks []token, rs []rune, may Carries, r *Result) []token {
+	toks = c.sizes(toks, rs, r)
 	toks = c.guessProducts(toks, rs, r)
 	// A quantity before the first product leads when it has a unit (120箱苹果汁) or,
 	// bare, when the product follows it at once and no unknown words precede it
@@ -531,8 +532,6 @@ func (c *Catalog) items(toks []token, rs []rune, may Carries, r *Result) []token
 		if p == nil {
 			continue
 		}
-		t.used = true
-		it := Item{Product: p}
 		var q *token
 		if qtyFirst {
 			if i > 0 && isQty(&toks[i-1]) {
@@ -541,6 +540,11 @@ func (c *Catalog) items(toks []token, rs []rune, may Carries, r *Result) []token
 		} else if i+1 < len(toks) && isQty(&toks[i+1]) {
 			q = &toks[i+1]
 		}
+		if inRemark(toks, i, q != nil) {
+			continue
+		}
+		t.used = true
+		it := Item{Product: p}
 		if q != nil {
 			q.used = true
 			typed := string(rs[q.start:q.end])
@@ -586,7 +590,29 @@ func (c *Catalog) items(toks []token, rs []rune, may Carries, r *Result) []token
 		}
 		r.Problems = append(r.Problems, Problem{Code: ProblemStrayNumber, Text: string(rs[t.start:t.end])})
 	}
+	// A size no product name took (苹果汁 30 小瓶装): which product it means is asked.
+	for i := range toks {
+		if t := &toks[i]; isSize(t, rs) {
+			t.used = true
+			r.Problems = append(r.Problems, Problem{Code: ProblemProductUnknown, Text: string(rs[t.start:t.end])})
+		}
+	}
 	return toks
+}
+
+// inRemark reports whether the product name at toks[i] is part of a remark rather
+// than an item: glued to words the vocabulary does not know (老板说水太贵, 红茶卖得慢)
+// without a quantity of its own. A one-character alias (水) glued to such words is
+// never an item, quantity or not: it needs a place of its own.
+func inRemark(toks []token, i int, hasQty bool) bool {
+	t := &toks[i]
+	if t.guess != nil {
+		return false
+	}
+	remark := func(o *token) bool { return o.kind == tkText && !o.used && o.guess == nil }
+	glued := i > 0 && remark(&toks[i-1]) && toks[i-1].end == t.start && !toks[i-1].spaceAfter ||
+		i+1 < len(toks) && remark(&toks[i+1]) && toks[i+1].start == t.end && !t.spaceAfter
+	return glued && (!hasQty || t.end-t.start == 1)
 }
 
 // badNumber is the problem with a number no count or price may be: negative or
@@ -606,7 +632,7 @@ func badNumber(n number) string {
 func (c *Catalog) mentions(toks []token, rs []rune, may Carries, r *Result) []token {
 	add := func() {
 		for i := range toks {
-			if p := c.productOf(&toks[i]); p != nil {
+			if p := c.productOf(&toks[i]); p != nil && !(toks[i].end-toks[i].start == 1 && inRemark(toks, i, false)) {
 				toks[i].used = true
 				r.Items = append(r.Items, Item{Product: p})
 			}
@@ -616,6 +642,7 @@ func (c *Catalog) mentions(toks []token, rs []rune, may Carries, r *Result) []to
 		add()
 		return toks
 	}
+	toks = c.sizes(toks, rs, r)
 	toks = c.glueProducts(toks, rs)
 	add()
 	if len(r.Items) == 0 {
