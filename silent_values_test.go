@@ -113,7 +113,7 @@ func TestSilentSizes(t *testing.T) {
 	mustContain(t, replies[1], "盘点已记录", "【苹果汁300ml】", "上存 30箱", "本存 20箱")
 	mustNotContain(t, replies[0], "苹果汁1L")
 	mustNotContain(t, replies[2], "已记录")
-	mustContain(t, replies[2], "500毫升苹果汁", "苹果汁1L", "苹果汁300ml")
+	mustContain(t, replies[2], "没认出「500毫升苹果汁」，你是说 苹果汁1L 还是 苹果汁300ml？")
 	if n, ok := lastCount(t, db, "C001", "P03", mustTime(t, day2)); !ok || n != 20*24 {
 		t.Errorf("苹果汁300ml count = %d (%v), want 20 cases", n, ok)
 	}

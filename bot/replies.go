@@ -78,8 +78,12 @@ func problemText(res *parser.Result) string {
 			}
 		case parser.ProblemProductUnknown:
 			fmt.Fprintf(&b, "没认出「%s」", p.Text)
-			if len(p.Suggest) > 0 {
-				fmt.Fprintf(&b, "，你是说 %s 吗？", strings.Join(p.Suggest, " 还是 "))
+			switch len(p.Suggest) {
+			case 0:
+			case 1:
+				fmt.Fprintf(&b, "，你是说 %s 吗？", p.Suggest[0])
+			default:
+				fmt.Fprintf(&b, "，你是说 %s？", strings.Join(p.Suggest, " 还是 "))
 			}
 		case parser.ProblemQtyMissing:
 			fmt.Fprintf(&b, "%s 没写数量", p.Text)
