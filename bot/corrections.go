@@ -419,7 +419,7 @@ func recountLine(l stock.Result) string {
 	}
 	switch {
 	case l.Suggest > 0:
-		s += fmt.Sprintf(" · 建议进货 %d%s", l.Suggest, unitOf(p))
+		s += fmt.Sprintf(" · 建议进货 %d%s", l.Suggest, p.CaseUnit())
 	case l.HasRate() && l.Count.Pieces > 0:
 		s += " · 不用进货"
 	}

@@ -447,7 +447,7 @@ func queryLine(r stock.Result, loc *time.Location) string {
 	fmt.Fprintf(&b, "%s 本存 %s（%s盘点）", p.Name, p.FormatQty(r.Count.Pieces), r.Count.At.In(loc).Format("1月2日"))
 	switch {
 	case r.Suggest > 0:
-		fmt.Fprintf(&b, " · 👉 建议进货 %d%s", r.Suggest, unitOf(p))
+		fmt.Fprintf(&b, " · 👉 建议进货 %d%s", r.Suggest, p.CaseUnit())
 	case r.HasRate():
 		b.WriteString(" · 不用进货")
 	case r.Count.Pieces == 0:

@@ -370,7 +370,7 @@ func writeBlock(b *strings.Builder, l stock.Result) {
 	}
 	switch {
 	case l.Suggest > 0:
-		fmt.Fprintf(b, "\n👉 建议进货 %d%s", l.Suggest, unitOf(p))
+		fmt.Fprintf(b, "\n👉 建议进货 %d%s", l.Suggest, p.CaseUnit())
 	case l.Source != stock.SourceNone && l.Count.Pieces > 0:
 		b.WriteString("\n👉 不用进货")
 	case l.Count.Pieces == 0 && l.First:
@@ -416,7 +416,7 @@ func compactLine(l stock.Result) string {
 	}
 	switch {
 	case l.Suggest > 0:
-		fmt.Fprintf(&b, " 👉 建议进货 %d%s", l.Suggest, unitOf(p))
+		fmt.Fprintf(&b, " 👉 建议进货 %d%s", l.Suggest, p.CaseUnit())
 	case l.Source != stock.SourceNone && l.Count.Pieces > 0:
 		b.WriteString(" · 不用进货")
 	case l.Count.Pieces == 0:
@@ -428,7 +428,7 @@ func compactLine(l stock.Result) string {
 // rateNote says where the daily rate comes from when it is not the last period.
 func rateNote(l stock.Result) string {
 	p := l.Product
-	rate := days(l.Rate/float64(pack(p))) + unitOf(p)
+	rate := days(l.Rate/float64(p.PerCase())) + p.CaseUnit()
 	switch {
 	case l.Source == stock.SourceSimilar:
 		return "本店数据不够，按同类客户日均" + rate + "估算"
@@ -458,20 +458,6 @@ func soldFloor(l stock.Result) string {
 func days(v float64) string {
 	s := strconv.FormatFloat(float64(int64(v*10+0.5))/10, 'f', -1, 64)
 	return s
-}
-
-func pack(p *models.Product) int64 {
-	if p.PackSize < 1 {
-		return 1
-	}
-	return int64(p.PackSize)
-}
-
-func unitOf(p *models.Product) string {
-	if p.Unit == "" {
-		return "箱"
-	}
-	return p.Unit
 }
 
 // implausibleText asks the rep to confirm counts above last count plus deliveries.

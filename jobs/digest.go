@@ -304,7 +304,7 @@ func (j *Jobs) DailyDigest(ctx context.Context, now time.Time) error {
 func outLine(a stockAlert) string {
 	s := a.Customer.Name + " " + a.Product.Name
 	if a.Suggest > 0 {
-		return s + fmt.Sprintf(" 👉进货%d%s", a.Suggest, unitOf(a.Product))
+		return s + fmt.Sprintf(" 👉进货%d%s", a.Suggest, a.Product.CaseUnit())
 	}
 	return s + " 👉按经验补货"
 }

@@ -217,7 +217,7 @@ func (j *Jobs) countLine(est []stock.Result) string {
 		case c < 0:
 			unknown++
 		case c > 0:
-			sugs = append(sugs, sug{p.Name + " " + fmt.Sprint(c) + unitOf(p), c})
+			sugs = append(sugs, sug{p.Name + " " + fmt.Sprint(c) + p.CaseUnit(), c})
 		}
 	}
 	slices.SortStableFunc(sugs, func(a, b sug) int { return cmp.Compare(b.cases, a.cases) })

@@ -126,7 +126,7 @@ func (j *Jobs) alertOf(r stock.Result, cu *models.Customer) (stockAlert, bool) {
 	p := r.Product
 	a := stockAlert{Customer: cu, Product: p, Res: r, Level: int(r.Level), Cover: r.Cover, Suggest: r.Order}
 	countedOn := DayOf(r.Count.At, j.loc).Short()
-	rate := num(r.Rate/float64(pack(p))) + unitOf(p)
+	rate := num(r.Rate/float64(p.PerCase())) + p.CaseUnit()
 	switch r.Reason {
 	case stock.ReasonNone:
 		return a, false
@@ -152,18 +152,4 @@ func (j *Jobs) alertOf(r stock.Result, cu *models.Customer) (stockAlert, bool) {
 		a.Why += "（按同类客户日均估算）"
 	}
 	return a, true
-}
-
-func pack(p *models.Product) int64 {
-	if p.PackSize < 1 {
-		return 1
-	}
-	return int64(p.PackSize)
-}
-
-func unitOf(p *models.Product) string {
-	if p.Unit == "" {
-		return "箱"
-	}
-	return p.Unit
 }

@@ -226,7 +226,7 @@ func alertText(a stockAlert, forManager bool, users userIndex) string {
 	}
 	b.WriteString("\n  " + a.Why)
 	if a.Suggest > 0 {
-		fmt.Fprintf(&b, " · 👉 建议进货 %d%s", a.Suggest, unitOf(a.Product))
+		fmt.Fprintf(&b, " · 👉 建议进货 %d%s", a.Suggest, a.Product.CaseUnit())
 	}
 	if forManager {
 		b.WriteString(" · " + nameOf(users, a.Customer.OwnerID))
@@ -343,7 +343,7 @@ func (j *Jobs) stockOuts(ctx context.Context, now, since time.Time, f models.Cou
 		for _, a := range g.alerts {
 			b.WriteString("\n" + a.Product.Name)
 			if a.Suggest > 0 {
-				fmt.Fprintf(&b, " · 👉 建议进货 %d%s", a.Suggest, unitOf(a.Product))
+				fmt.Fprintf(&b, " · 👉 建议进货 %d%s", a.Suggest, a.Product.CaseUnit())
 			} else {
 				b.WriteString(" · 数据不够算进货量，请按经验补货")
 			}

@@ -34,23 +34,20 @@ func ParseUnits(s, packUnit string) (units map[string]int, ok bool) {
 
 // Cases returns pieces as a number of cases, for display and JSON.
 func (p *Product) Cases(pieces int64) float64 {
-	return float64(pieces) / float64(p.pack())
+	return float64(pieces) / float64(p.PerCase())
 }
 
 // PiecesOf converts a whole number of cases plus loose pieces to pieces.
-func (p *Product) PiecesOf(cases, loose int64) int64 { return cases*p.pack() + loose }
+func (p *Product) PiecesOf(cases, loose int64) int64 { return cases*p.PerCase() + loose }
 
 // FormatQty writes pieces the way a rep says them: "120箱", "3箱6瓶", "6瓶".
 func (p *Product) FormatQty(pieces int64) string {
-	unit := p.Unit
-	if unit == "" {
-		unit = "箱"
-	}
+	unit := p.CaseUnit()
 	sign := ""
 	if pieces < 0 {
 		sign, pieces = "-", -pieces
 	}
-	pack := p.pack()
+	pack := p.PerCase()
 	whole, loose := pieces/pack, pieces%pack
 	switch {
 	case loose == 0:
@@ -62,11 +59,20 @@ func (p *Product) FormatQty(pieces int64) string {
 	}
 }
 
-func (p *Product) pack() int64 {
+// PerCase is how many pieces a case holds (at least 1).
+func (p *Product) PerCase() int64 {
 	if p.PackSize < 1 {
 		return 1
 	}
 	return int64(p.PackSize)
+}
+
+// CaseUnit is the product's case unit word, 箱 when the catalog names none.
+func (p *Product) CaseUnit() string {
+	if p.Unit == "" {
+		return "箱"
+	}
+	return p.Unit
 }
 
 func (p *Product) looseUnit() string {
@@ -88,7 +94,7 @@ func ScalePieces(pieces int64, f Factor) int64 {
 
 // CeilCases rounds pieces up to whole cases and returns the number of cases.
 func (p *Product) CeilCases(pieces int64) int64 {
-	pack := p.pack()
+	pack := p.PerCase()
 	if pieces <= 0 {
 		return 0
 	}
