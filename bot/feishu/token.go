@@ -75,6 +75,15 @@ func (c *tokenCache) Get(ctx context.Context, key string) (string, error) {
 			return "", fmt.Errorf("feishu: token cache: take refresh lock: %w", err)
 		}
 		if locked {
+			// Another caller may have stored a token and released the lock
+			// between our read and our lock: look again before fetching.
+			v, ok, err := c.st.Get(ctx, storeKey(key))
+			if err == nil && ok && len(v) > 0 {
+				// A lock left behind only makes others read the cache, where the
+				// token is; it expires by itself.
+				_, _ = c.st.CompareAndDelete(context.WithoutCancel(ctx), lockKey(key), owner)
+				return string(v), nil
+			}
 			c.mu.Lock()
 			c.owners[key] = owner
 			c.mu.Unlock()
