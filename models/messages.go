@@ -331,6 +331,15 @@ func (s *Store) Retry(ctx context.Context, id int64, next time.Time, reason stri
 	return s.settle(ctx, id, up)
 }
 
+// Held puts back a message whose attempt was recorded (StartAttempt) but not made,
+// held by a rate limit: the try is not counted, and when it was the first, the
+// duplicate-check window has not started (first_attempt_at is cleared again).
+func (s *Store) Held(ctx context.Context, id int64, next time.Time) error {
+	return s.settle(ctx, id, map[string]any{"next_attempt_at": next.UTC(), "lease_until": nil, "last_error": "",
+		"attempts":         gorm.Expr("attempts - 1"),
+		"first_attempt_at": gorm.Expr("CASE WHEN first_attempt_at = last_attempt_at THEN NULL ELSE first_attempt_at END")})
+}
+
 // RetryRefused is Retry for a send the platform answered with a refusal: the
 // message did not reach it, so when this send was the first that might have
 // (first_attempt_at = last_attempt_at), the duplicate-check window has not

@@ -188,20 +188,8 @@ func pauseKey(platform string) string { return "pause:" + platform }
 // the reason recorded). Backoff counts from the end of the attempt.
 func (d *Dispatcher) deliver(ctx context.Context, m *models.Message) {
 	log := d.log.With("platform", m.Platform, "outbox_id", m.ID)
-	now := d.store.Now()
-	wait, err := d.hold(ctx, m)
+	stop := ctx
 	ctx = context.WithoutCancel(ctx)
-	if err != nil || wait > 0 {
-		if err != nil {
-			log.WarnContext(ctx, "rate limiter unavailable", "error", err)
-			wait = time.Second
-		}
-		d.metrics.Send(m.Platform, "throttled")
-		if err := d.store.Retry(ctx, m.ID, now.Add(wait), "", false); err != nil {
-			log.ErrorContext(ctx, "rescheduling a held message", "error", err)
-		}
-		return
-	}
 	d.install.Do(func() {
 		id, err := d.store.InstallID(ctx)
 		if err != nil {
@@ -221,6 +209,22 @@ func (d *Dispatcher) deliver(ctx context.Context, m *models.Message) {
 			if err := d.store.Retry(ctx, m.ID, start.Add(time.Second), "", false); err != nil {
 				log.ErrorContext(ctx, "rescheduling an unsent message", "error", err)
 			}
+		}
+		return
+	}
+	// The rate limits are asked last, right before the request: a token taken
+	// before a slow database write would let sends bunch up at the platform.
+	wait, err := d.hold(stop, m)
+	if err != nil || wait > 0 {
+		if err != nil {
+			log.WarnContext(ctx, "rate limiter unavailable", "error", err)
+			wait = time.Second
+		}
+		d.metrics.Send(m.Platform, "throttled")
+		// Not sent: the try is not counted and, if it was the first, the
+		// duplicate-check window has not started.
+		if err := d.store.Held(ctx, m.ID, d.store.Now().Add(wait)); err != nil {
+			log.ErrorContext(ctx, "rescheduling a held message", "error", err)
 		}
 		return
 	}
