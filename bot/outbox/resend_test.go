@@ -422,3 +422,26 @@ func TestScheduleInsideWindow(t *testing.T) {
 		t.Errorf("row %s %q, want failed, given up", out[0].Status, out[0].LastError)
 	}
 }
+
+// TestHeldDoesNotStartWindow: a message held back by a rate limit after its
+// attempt was recorded was not sent: the try is not counted and the
+// duplicate-check window has not started.
+func TestHeldDoesNotStartWindow(t *testing.T) {
+	limits := outbox.Limits{PerRecipient: []outbox.Rate{{Interval: time.Hour, Burst: 1}}, DuplicateWindow: time.Hour}
+	e := newOutboxEnv(t, "", limits)
+	e.enqueue(t, "u1", "一", "二")
+	ctx := context.Background()
+	e.d.Once(ctx)
+	e.d.Once(ctx)
+	if len(e.sender.sent) != 1 {
+		t.Fatalf("sent %d, want the first only", len(e.sender.sent))
+	}
+	out, err := e.store.Outbound(ctx, models.Peer{Platform: models.PlatformWeCom, Peer: "u1"})
+	if err != nil || len(out) != 2 {
+		t.Fatalf("outbound: %v %d", err, len(out))
+	}
+	held := out[1]
+	if held.Status != models.StatusPending || held.FirstAttemptAt != nil || held.Attempts != 0 {
+		t.Errorf("held message: status %s, first attempt %v, attempts %d; want pending, none, 0", held.Status, held.FirstAttemptAt, held.Attempts)
+	}
+}
