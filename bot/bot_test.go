@@ -2,47 +2,20 @@ package bot_test
 
 import (
 	"context"
-	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"channelbot/bot"
-	"channelbot/bot/state"
+	"channelbot/bot/bottest"
 	"channelbot/models"
 )
 
-// newBot returns a bot over a fresh SQLite database holding the demo company.
-func newBot(t *testing.T, st bot.StateStore, opts ...bot.Option) (*bot.Bot, *models.Store) {
-	t.Helper()
-	ctx := context.Background()
-	store, err := models.Open(ctx, "sqlite", filepath.Join(t.TempDir(), "bot.db"), nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	if _, err := store.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := store.LoadDemo(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if st == nil {
-		st = state.NewMemory("test", nil)
-	}
-	b, err := bot.New(ctx, store, st, nil, time.FixedZone("CST", 8*3600), opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b, store
-}
-
-var at = time.Date(2026, 11, 23, 9, 0, 0, 0, time.FixedZone("CST", 8*3600))
+var at = time.Date(2026, 11, 23, 9, 0, 0, 0, bottest.CST)
 
 // TestDuplicateMessage: a platform re-delivering a message gets no second record or reply.
 func TestDuplicateMessage(t *testing.T) {
-	b, store := newBot(t, nil)
+	b, store := bottest.NewBot(t, nil)
 	ctx := context.Background()
 	in := bot.Inbound{Platform: models.PlatformWeCom, MsgID: "m-1", From: "LiMing", Text: "盘点 张老板 苹果汁 120", At: at}
 	out, err := b.Handle(ctx, in)
@@ -70,25 +43,10 @@ func TestDuplicateMessage(t *testing.T) {
 	}
 }
 
-// brokenState fails every call, like an unreachable Redis.
-type brokenState struct{}
-
-var errRedisDown = errors.New("dial tcp 10.1.2.3:6379: connection refused, password=hunter2")
-
-func (brokenState) Get(context.Context, string) ([]byte, bool, error) {
-	return nil, false, errRedisDown
-}
-func (brokenState) Set(context.Context, string, []byte, time.Duration) error {
-	return errRedisDown
-}
-func (brokenState) CompareAndDelete(context.Context, string, []byte) (bool, error) {
-	return false, errRedisDown
-}
-
 // TestInternalErrorsStayInternal: a failing dependency gets the user an apology, never
 // the error's text, and stores nothing.
 func TestInternalErrorsStayInternal(t *testing.T) {
-	b, _ := newBot(t, brokenState{})
+	b, _ := bottest.NewBot(t, bottest.BrokenState{})
 	out, err := b.Handle(context.Background(), bot.Inbound{Platform: models.PlatformConsole, From: "R01", Text: "盘点 张老板 苹果汁 120", At: at})
 	replies := out.Replies
 	if err == nil {
@@ -107,7 +65,7 @@ func TestInternalErrorsStayInternal(t *testing.T) {
 
 // TestCatalogReloadsAfterImport: a bot notices master data imported by another process.
 func TestCatalogReloadsAfterImport(t *testing.T) {
-	b, store := newBot(t, nil, bot.WithCatalogCheck(0))
+	b, store := bottest.NewBot(t, nil, bot.WithCatalogCheck(0))
 	ctx := context.Background()
 	before := b.Catalog(ctx).Version
 	dir := t.TempDir()

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"channelbot/bot"
+	"channelbot/bot/bottest"
 	"channelbot/models"
 )
 
@@ -92,7 +93,7 @@ func TestImportProblem(t *testing.T) {
 // TestImportErrorText: a rejected import of files with every kind of bad row reads,
 // line for line, as the import command printed it before the wording moved to bot.
 func TestImportErrorText(t *testing.T) {
-	_, store := newBot(t, nil) // the demo company: bad rows may clash with its records
+	_, store := bottest.NewBot(t, nil) // the demo company: bad rows may clash with its records
 	_, err := store.ImportDir(context.Background(), filepath.Join("testdata", "import", "bad"))
 	var ie *models.ImportError
 	if !errors.As(err, &ie) {

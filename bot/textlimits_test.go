@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"channelbot/bot"
+	"channelbot/bot/bottest"
 	"channelbot/models"
 )
 
@@ -13,7 +14,7 @@ import (
 // left whole on a platform with no limit.
 func TestTextLimits(t *testing.T) {
 	const limit = 200
-	b, _ := newBot(t, nil, bot.WithTextLimits(bot.TextLimits{models.PlatformWeCom: limit}))
+	b, _ := bottest.NewBot(t, nil, bot.WithTextLimits(bot.TextLimits{models.PlatformWeCom: limit}))
 	ctx := context.Background()
 	whole, err := b.Handle(ctx, bot.Inbound{Platform: models.PlatformConsole, From: "R01", Text: "帮助", At: at})
 	if err != nil || len(whole.Replies) != 1 || len(whole.Replies[0]) <= limit {

@@ -2,66 +2,25 @@ package inbox_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"channelbot/bot"
+	"channelbot/bot/bottest"
 	"channelbot/bot/inbox"
 	"channelbot/bot/state"
 	"channelbot/models"
 )
 
-// newBot returns a bot over a fresh SQLite database holding the demo company.
-func newBot(t *testing.T, st bot.StateStore) (*bot.Bot, *models.Store) {
-	t.Helper()
-	ctx := context.Background()
-	store, err := models.Open(ctx, "sqlite", filepath.Join(t.TempDir(), "bot.db"), nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	if _, err := store.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := store.LoadDemo(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if st == nil {
-		st = state.NewMemory("test", nil)
-	}
-	b, err := bot.New(ctx, store, st, nil, time.FixedZone("CST", 8*3600))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b, store
-}
-
-var at = time.Date(2026, 11, 23, 9, 0, 0, 0, time.FixedZone("CST", 8*3600))
-
-// brokenState fails every call, like an unreachable Redis.
-type brokenState struct{}
-
-var errRedisDown = errors.New("dial tcp 10.1.2.3:6379: connection refused, password=hunter2")
-
-func (brokenState) Get(context.Context, string) ([]byte, bool, error) {
-	return nil, false, errRedisDown
-}
-func (brokenState) Set(context.Context, string, []byte, time.Duration) error {
-	return errRedisDown
-}
-func (brokenState) CompareAndDelete(context.Context, string, []byte) (bool, error) {
-	return false, errRedisDown
-}
+var at = time.Date(2026, 11, 23, 9, 0, 0, 0, bottest.CST)
 
 // TestInboxOrderAcrossReplicas: two replicas share one database; a rep's 20 messages,
 // queued as a load balancer would spread them, are each processed once and in order.
 func TestInboxOrderAcrossReplicas(t *testing.T) {
-	b1, store := newBot(t, nil)
+	b1, store := bottest.NewBot(t, nil)
 	ctx := context.Background()
 	st := state.NewMemory("shared", nil)
 	b2, err := bot.New(ctx, store, st, nil, time.UTC)
@@ -121,7 +80,7 @@ func TestInboxOrderAcrossReplicas(t *testing.T) {
 // TestInboxGivesUp: a message that keeps failing is tried MaxAttempts times, then
 // given up with an apology to the sender, never the error.
 func TestInboxGivesUp(t *testing.T) {
-	b, store := newBot(t, brokenState{})
+	b, store := bottest.NewBot(t, bottest.BrokenState{})
 	ctx := context.Background()
 	in := bot.Inbound{Platform: models.PlatformWeCom, MsgID: "m1", From: "LiMing", Text: "盘点 张老板 苹果汁 1", At: at}
 	m := bot.InboxMessage(in)
