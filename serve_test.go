@@ -35,25 +35,7 @@ func TestServe(t *testing.T) {
 		done <- run(ctx, []string{"serve", "--db", filepath.Join(t.TempDir(), "s.db")},
 			env("LISTEN_ADDR", addr), strings.NewReader(""), io.Discard, &errOut)
 	}()
-	get := func(path string) (int, string) {
-		var lastErr error
-		for range 100 {
-			resp, err := http.Get("http://" + addr + path)
-			if err == nil {
-				b, _ := io.ReadAll(resp.Body)
-				resp.Body.Close()
-				return resp.StatusCode, string(b)
-			}
-			lastErr = err
-			select {
-			case err := <-done:
-				t.Fatalf("server exited: %v\n%s", err, errOut.String())
-			case <-time.After(50 * time.Millisecond):
-			}
-		}
-		t.Fatalf("GET %s: %v", path, lastErr)
-		return 0, ""
-	}
+	get := func(path string) (int, string) { return getServing(t, done, &errOut, "http://"+addr+path, "") }
 	if code, body := get("/healthz"); code != http.StatusOK || body != "ok\n" {
 		t.Errorf("/healthz = %d %q", code, body)
 	}
@@ -98,29 +80,7 @@ func TestServeMetricsAddr(t *testing.T) {
 		done <- run(ctx, []string{"serve", "--db", filepath.Join(t.TempDir(), "s.db")},
 			env("LISTEN_ADDR", addr, "METRICS_ADDR", maddr, "METRICS_TOKEN", "m-secret"), strings.NewReader(""), io.Discard, &errOut)
 	}()
-	get := func(url, token string) (int, string) {
-		var lastErr error
-		for range 100 {
-			req, _ := http.NewRequest(http.MethodGet, url, nil)
-			if token != "" {
-				req.Header.Set("Authorization", "Bearer "+token)
-			}
-			resp, err := http.DefaultClient.Do(req)
-			if err == nil {
-				b, _ := io.ReadAll(resp.Body)
-				resp.Body.Close()
-				return resp.StatusCode, string(b)
-			}
-			lastErr = err
-			select {
-			case err := <-done:
-				t.Fatalf("server exited: %v\n%s", err, errOut.String())
-			case <-time.After(50 * time.Millisecond):
-			}
-		}
-		t.Fatalf("GET %s: %v", url, lastErr)
-		return 0, ""
-	}
+	get := func(url, token string) (int, string) { return getServing(t, done, &errOut, url, token) }
 	if code, _ := get("http://"+addr+"/healthz", ""); code != http.StatusOK {
 		t.Fatalf("/healthz = %d", code)
 	}
@@ -146,4 +106,32 @@ func TestServeMetricsAddr(t *testing.T) {
 		c.Close()
 		t.Error("metrics listener still open after shutdown")
 	}
+}
+
+// getServing GETs url from a server started by run in the background, retrying
+// while it starts; done reports run's end, errOut its log. A token is sent as a
+// bearer token.
+func getServing(t *testing.T, done <-chan error, errOut *bytes.Buffer, url, token string) (int, string) {
+	t.Helper()
+	var lastErr error
+	for range 100 {
+		req, _ := http.NewRequest(http.MethodGet, url, nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err == nil {
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			return resp.StatusCode, string(b)
+		}
+		lastErr = err
+		select {
+		case err := <-done:
+			t.Fatalf("server exited: %v\n%s", err, errOut.String())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	t.Fatalf("GET %s: %v", url, lastErr)
+	return 0, ""
 }
